@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// newEcho builds the HTTP server shell shared by every surface: request ids,
+// panic recovery, metrics, one error handler and the health endpoints.
+func (a *App) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Skipper: func(c echo.Context) bool { return false },
+	}))
+	e.Use(a.recoverPanics)
+	e.Use(a.observe)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.HEAD("/healthz", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	e.GET("/readyz", a.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})))
+	return e
+}
+
+// readyz is 200 only when SQL and Redis both answer.
+func (a *App) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	status := map[string]string{"sql": "ok", "redis": "ok"}
+	code := http.StatusOK
+	if err := a.Store.Ping(ctx); err != nil {
+		status["sql"], code = err.Error(), http.StatusServiceUnavailable
+	}
+	if err := a.Redis.Ping(ctx); err != nil {
+		status["redis"], code = err.Error(), http.StatusServiceUnavailable
+	}
+	return c.JSON(code, status)
+}
+
+// handleError is the one place errors become responses: a safe message to
+// the client, the full error to the log.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		} else {
+			msg = http.StatusText(code)
+		}
+	}
+	req := c.Request()
+	attrs := []any{"method", req.Method, "path", req.URL.Path, "status", code,
+		"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err}
+	if code >= 500 {
+		a.Log.Error("request failed", attrs...)
+	} else {
+		a.Log.Info("request refused", attrs...)
+	}
+	if req.Method == http.MethodHead {
+		_ = c.NoContent(code)
+		return
+	}
+	if wantsJSON(req) {
+		_ = c.JSON(code, map[string]string{"error": msg})
+		return
+	}
+	_ = c.String(code, msg)
+}
+
+func wantsJSON(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/admin_api/") || strings.HasSuffix(p, "/postback") || p == "/postback" ||
+		strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// recoverPanics turns a panic into a logged 500, never a dropped connection.
+func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				a.Log.Error("panic in handler", "panic", r, "path", c.Request().URL.Path)
+				err = echo.NewHTTPError(http.StatusInternalServerError, "internal error")
+			}
+		}()
+		return next(c)
+	}
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kite_http_requests_total", Help: "HTTP requests by surface and status code.",
+		}, []string{"surface", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "kite_http_request_duration_seconds", Help: "HTTP request latency by surface.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"surface"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// surface groups paths for metrics without exploding label cardinality.
+func surface(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/admin_api/"):
+		return "admin_api"
+	case strings.HasPrefix(path, "/admin"):
+		return "ui"
+	case strings.HasSuffix(path, "/postback") || path == "/postback":
+		return "postback"
+	case path == "/healthz" || path == "/readyz" || path == "/metrics":
+		return "ops"
+	case strings.HasPrefix(path, "/static/"):
+		return "static"
+	}
+	return "track"
+}
+
+// observe counts and times every request; only refused or failed requests
+// are logged at info level (the tracking link is too hot to log each hit).
+func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s := surface(c.Request().URL.Path)
+		code := c.Response().Status
+		a.metrics.requests.WithLabelValues(s, strconv.Itoa(code)).Inc()
+		a.metrics.duration.WithLabelValues(s).Observe(time.Since(start).Seconds())
+		if s != "track" && a.Log.Enabled(c.Request().Context(), slog.LevelDebug) {
+			a.Log.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path, "status", code,
+				"duration_ms", time.Since(start).Milliseconds())
+		}
+		return nil
+	}
+}

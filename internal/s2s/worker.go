@@ -1,0 +1,148 @@
+package s2s
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/kite-tracker/kite/internal/store"
+)
+
+// MinMaxAge is the shortest retry window: a traffic source may be down for a
+// weekend and must still get its postbacks.
+const MinMaxAge = 72 * time.Hour
+
+// Options configure the outbox worker.
+type Options struct {
+	AllowPrivate   []netip.Prefix // ranges reachable despite the SSRF guard
+	ConnectTimeout time.Duration  // default 3s
+	Timeout        time.Duration  // whole request; default 10s
+	PerHost        int            // concurrent connections per host; default 4
+	MaxAge         time.Duration  // retry window; at least MinMaxAge (72h)
+	Poll           time.Duration  // how often to look for due rows; default 250ms
+	Batch          int            // rows claimed per query; default 50
+	Workers        int            // concurrent sends; default 16
+	BackoffBase    time.Duration  // first retry delay; default 30s
+	BackoffMax     time.Duration  // longest retry delay; default 2h
+	Resolver       Resolver       // default net.DefaultResolver (tests fake it)
+}
+
+func (o *Options) defaults() {
+	if o.MaxAge < MinMaxAge {
+		o.MaxAge = MinMaxAge
+	}
+	if o.Poll <= 0 {
+		o.Poll = 250 * time.Millisecond
+	}
+	if o.Batch <= 0 {
+		o.Batch = 50
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 30 * time.Second
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 2 * time.Hour
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+}
+
+// Worker delivers due outbox rows. Several workers (on several nodes) may run
+// against one database: a claimed row carries a lease (next_attempt_at moved
+// past the longest possible send), so nobody else picks it up meanwhile, and
+// a node that dies mid-send only delays the row until the lease ends.
+type Worker struct {
+	opt    Options
+	st     *store.Store
+	log    *slog.Logger
+	client *http.Client
+	kick   chan struct{}
+}
+
+// NewWorker builds a worker; call Run to start it.
+func NewWorker(opt Options, st *store.Store, log *slog.Logger) *Worker {
+	opt.defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	client := NewClient(ClientOptions{AllowPrivate: opt.AllowPrivate, ConnectTimeout: opt.ConnectTimeout,
+		Timeout: opt.Timeout, PerHost: opt.PerHost, Resolver: opt.Resolver})
+	return &Worker{opt: opt, st: st, log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1)}
+}
+
+// Notify wakes the worker now instead of at the next poll (call it after
+// committing outbox rows; it never blocks).
+func (w *Worker) Notify() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// lease is how long a claimed row stays invisible to other claimers: longer
+// than any send (the client's overall timeout) plus time to record it.
+func (w *Worker) lease() time.Duration { return w.opt.Timeout + 30*time.Second }
+
+// Run claims and sends due rows until ctx ends, then waits for the sends in
+// flight to finish and be recorded (they are not cut short) and returns nil.
+func (w *Worker) Run(ctx context.Context) error {
+	slots := make(chan struct{}, w.opt.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(w.opt.Poll)
+	defer tick.Stop()
+	sendCtx := context.WithoutCancel(ctx)
+	for {
+		full := false
+		if free := cap(slots) - len(slots); free > 0 && ctx.Err() == nil {
+			n := min(free, w.opt.Batch)
+			rows, err := claim(ctx, w.st, n, time.Now().UTC(), w.lease())
+			if err != nil && ctx.Err() == nil {
+				w.log.Error("claim s2s postbacks", "err", err)
+			}
+			for _, r := range rows {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func(r claimed) {
+					defer wg.Done()
+					defer func() { <-slots }()
+					w.deliver(sendCtx, r)
+				}(r)
+			}
+			full = len(rows) == n
+		}
+		if full {
+			if ctx.Err() != nil {
+				return nil
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-w.kick:
+		}
+	}
+}
+
+// backoff is the delay before retry number attempts (1-based): exponential
+// from BackoffBase, capped at BackoffMax, with "equal jitter" (half fixed,
+// half random) so a source coming back up is not hit by every row at once.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := w.opt.BackoffBase
+	for i := 1; i < attempts && d < w.opt.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, w.opt.BackoffMax)
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
