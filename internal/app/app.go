@@ -124,11 +124,17 @@ func (a *App) addStage(tasks ...task) { a.stages = append(a.stages, tasks) }
 // Run serves until ctx ends, then stops in order: HTTP (in-flight requests
 // finish), then each stage of workers, then the stores.
 func (a *App) Run(ctx context.Context) error {
-	defer a.Close()
 	ln, err := net.Listen("tcp", a.Cfg.Listen)
 	if err != nil {
+		a.Close()
 		return fmt.Errorf("listen %s: %w", a.Cfg.Listen, err)
 	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened (tests listen on :0).
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	defer a.Close()
 	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 
 	type running struct {
@@ -193,5 +199,5 @@ func (a *App) Close() {
 	a.closers = nil
 }
 
-// Addr helps tests that listen on :0.
+// Registry is the Prometheus registry served at /metrics.
 func (a *App) Registry() *prometheus.Registry { return a.registry }

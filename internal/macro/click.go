@@ -84,9 +84,11 @@ func addExtraParams(m Map, extra model.JSONText) {
 	}
 	for k, raw := range params {
 		var s string
-		if err := json.Unmarshal(raw, &s); err == nil {
+		switch err := json.Unmarshal(raw, &s); {
+		case string(raw) == "null":
+		case err == nil:
 			m[k] = s
-		} else if string(raw) != "null" {
+		default:
 			m[k] = string(raw)
 		}
 	}

@@ -138,7 +138,7 @@ func init() {
 	}
 }
 
-// strings decodes a list payload; a single string is a list of one.
+// stringList decodes a list payload; a single string is a list of one.
 func stringList(payload []byte) ([]string, error) {
 	var list []string
 	if err := json.Unmarshal(payload, &list); err == nil {

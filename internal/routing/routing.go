@@ -176,7 +176,7 @@ func (c *Campaign) admit(s *Stream, in *Input, d *Decision) bool {
 // regular or default stream they saw, if it still exists and still admits
 // them. Forced streams (bot traps, ...) are never bypassed.
 func (c *Campaign) routeBound(in *Input, d *Decision) *Stream {
-	if c.BindStream == false || in.Counters.Bound.StreamID == 0 {
+	if !c.BindStream || in.Counters.Bound.StreamID == 0 {
 		return nil
 	}
 	for _, s := range c.Forced {

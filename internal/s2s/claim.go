@@ -1,0 +1,127 @@
+package s2s
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/store"
+	"gorm.io/gorm"
+)
+
+const (
+	statusPending   = model.OutboxPending
+	statusDelivered = model.OutboxDelivered
+	statusDead      = model.OutboxDead
+)
+
+// claimed is an outbox row this worker holds a lease on.
+type claimed struct {
+	ID         int64
+	Method     string
+	URL        string
+	Body       string
+	Attempts   int
+	CreatedAt  dbTime
+	RetrySince dbTime
+	lease      time.Time
+}
+
+// since is the start of the row's retry window.
+func (c claimed) since() time.Time {
+	if !c.RetrySince.T.IsZero() {
+		return c.RetrySince.T
+	}
+	return c.CreatedAt.T
+}
+
+// claim leases up to n due rows. On Postgres, FOR UPDATE SKIP LOCKED lets
+// nodes claim side by side without waiting on or double-taking each other's
+// rows; SQLite has one writer, so the single UPDATE is already exclusive.
+func claim(ctx context.Context, st *store.Store, n int, now time.Time, lease time.Duration) ([]claimed, error) {
+	until := now.Add(lease).Truncate(time.Microsecond)
+	lock := ""
+	if st.IsPostgres() {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	q := `/* s2s.claim */ UPDATE s2s_outbox SET next_attempt_at = ? WHERE id IN (
+		SELECT id FROM s2s_outbox WHERE status = 'pending' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at LIMIT ?` + lock + `)
+		RETURNING id, method, url, body, attempts, created_at, retry_since`
+	var rows []claimed
+	if err := st.DB.WithContext(ctx).Raw(q, until, now, n).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].lease = until
+	}
+	return rows, nil
+}
+
+// record stores the attempt and the row's new state in one transaction. The
+// update only applies while our lease holds, so a row re-claimed after a
+// lease ran out is not overwritten by a late finisher.
+func (w *Worker) record(ctx context.Context, r claimed, at time.Time, res result) error {
+	now := time.Now().UTC()
+	attempt := model.S2SAttempt{OutboxID: r.ID, AttemptedAt: at, StatusCode: res.code,
+		LatencyMS: res.latency.Milliseconds(), ResponseExcerpt: res.excerpt}
+	if res.err != nil {
+		attempt.Error = cleanText(res.err.Error(), 512)
+	}
+	return w.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&attempt).Error; err != nil {
+			return err
+		}
+		if res.err == nil {
+			return tx.Exec(`/* s2s.record */ UPDATE s2s_outbox SET status = 'delivered', attempts = attempts + 1,
+				delivered_at = ?, last_error = '' WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
+				now, r.ID, r.lease).Error
+		}
+		status, next := w.nextState(r, now, res)
+		if status == statusDead {
+			w.log.Warn("s2s postback dead", "outbox_id", r.ID, "attempts", r.Attempts+1, "err", attempt.Error)
+		}
+		return tx.Exec(`/* s2s.record */ UPDATE s2s_outbox SET status = ?, attempts = attempts + 1,
+			next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
+			status, next, attempt.Error, r.ID, r.lease).Error
+	})
+}
+
+// dbTime scans a timestamp from either driver: Postgres gives time.Time, the
+// SQLite driver may give text for expressions (RETURNING) it cannot type.
+type dbTime struct{ T time.Time }
+
+var sqliteLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	time.RFC3339Nano,
+}
+
+// Scan implements sql.Scanner.
+func (d *dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		d.T = time.Time{}
+	case time.Time:
+		d.T = v.UTC()
+	case string:
+		return d.parse(v)
+	case []byte:
+		return d.parse(string(v))
+	default:
+		return fmt.Errorf("s2s: cannot scan %T as time", src)
+	}
+	return nil
+}
+
+func (d *dbTime) parse(s string) error {
+	for _, l := range sqliteLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			d.T = t.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("s2s: bad time %q", s)
+}

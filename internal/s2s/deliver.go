@@ -1,0 +1,115 @@
+package s2s
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// excerptLimit bounds the response body kept with each attempt.
+const excerptLimit = 512
+
+// result is what one send produced.
+type result struct {
+	code      int
+	latency   time.Duration
+	excerpt   string
+	err       error
+	permanent bool // retrying cannot help (bad URL, blocked destination)
+}
+
+// deliver sends one claimed row and records the attempt and the row's new state.
+func (w *Worker) deliver(ctx context.Context, r claimed) {
+	at := time.Now().UTC()
+	res := w.send(ctx, r)
+	if err := w.record(ctx, r, at, res); err != nil {
+		// The lease expires and the row is retried: at least once, never lost.
+		w.log.Error("record s2s attempt", "outbox_id", r.ID, "err", err)
+	}
+}
+
+func (w *Worker) send(ctx context.Context, r claimed) result {
+	req, err := buildRequest(ctx, r)
+	if err != nil {
+		return result{err: err, permanent: true}
+	}
+	start := time.Now()
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return result{latency: time.Since(start), err: err, permanent: errors.Is(err, ErrBlocked)}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, excerptLimit))
+	// Drain a little more so the connection can be reused; a huge body is cut.
+	_, _ = io.CopyN(io.Discard, resp.Body, 16<<10)
+	res := result{code: resp.StatusCode, latency: time.Since(start), excerpt: cleanText(string(body), excerptLimit)}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		res.err = fmt.Errorf("http status %d", resp.StatusCode)
+	}
+	return res
+}
+
+// buildRequest makes the HTTP request of a row. A POST sends its body as a
+// form (the rendered template's query), the way sources read postbacks.
+func buildRequest(ctx context.Context, r claimed) (*http.Request, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad url", ErrBlocked)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: scheme %q (http or https only)", ErrBlocked, u.Scheme)
+	}
+	method := strings.ToUpper(r.Method)
+	var body io.Reader
+	if method == http.MethodPost {
+		body = strings.NewReader(r.Body)
+	} else {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBlocked, err)
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("User-Agent", "Kite-S2S/1")
+	return req, nil
+}
+
+// cleanText makes s safe for a TEXT column: valid UTF-8, no NUL, at most n bytes.
+func cleanText(s string, n int) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// nextState decides what a failed attempt leaves: another try after a backoff
+// (never past the end of the retry window, so the last try lands on its edge),
+// or dead once the window is over or the failure is permanent.
+func (w *Worker) nextState(r claimed, now time.Time, res result) (status string, next time.Time) {
+	if res.permanent {
+		return statusDead, now
+	}
+	end := r.since().Add(w.opt.MaxAge)
+	if !now.Before(end) {
+		return statusDead, now
+	}
+	next = now.Add(w.backoff(r.Attempts + 1))
+	if next.After(end) {
+		next = end
+	}
+	return statusPending, next
+}
