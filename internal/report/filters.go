@@ -178,6 +178,15 @@ func typedValue(d *dimension, v string) (any, error) {
 			return nil, badRequest("filter %s: %q is not an id", d.name, v)
 		}
 		return n, nil
+	case kindTime:
+		if d.timeFmt != "hour" && d.timeFmt != "weekday" {
+			return v, nil
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return nil, badRequest("filter %s: %q is not a number", d.name, v)
+		}
+		return n, nil
 	case kindBool:
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {

@@ -37,7 +37,7 @@ func (r Range) resolve(now time.Time) (span, error) {
 	loc := time.UTC
 	if r.Timezone != "" {
 		l, err := time.LoadLocation(r.Timezone)
-		if err != nil || strings.HasPrefix(r.Timezone, "/") {
+		if err != nil || r.Timezone == "Local" {
 			return span{}, badRequest("unknown timezone %q", r.Timezone)
 		}
 		loc = l

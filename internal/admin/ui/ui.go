@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/kite-tracker/kite/internal/catalog"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
 )
@@ -40,9 +41,9 @@ type Options struct {
 	Store    *store.Store
 	Accounts Accounts
 	Access   AccessFunc
-	Catalog  Catalog         // configuration CRUD (internal/catalog)
-	Reports  ReportRunner    // dashboard, report builder, clicks/conversions logs (internal/report)
-	Postback PostbackLogs    // received/sent postback logs + resend (internal/conversion)
+	Catalog  *catalog.Catalog // configuration CRUD (required)
+	Reports  ReportRunner     // dashboard, report builder, clicks/conversions logs (internal/report)
+	Postback PostbackLogs     // received/sent postback logs + resend (internal/conversion)
 	Simulate VisitorSimulator // "test a visitor" panel (internal/track)
 	Log      *slog.Logger
 
@@ -72,8 +73,8 @@ type UI struct {
 
 // New checks the options and parses every template once.
 func New(opt Options) (*UI, error) {
-	if opt.Store == nil || opt.Accounts == nil || opt.Access == nil {
-		return nil, errors.New("ui: Store, Accounts and Access are required")
+	if opt.Store == nil || opt.Accounts == nil || opt.Access == nil || opt.Catalog == nil {
+		return nil, errors.New("ui: Store, Accounts, Access and Catalog are required")
 	}
 	if opt.IdleTimeout <= 0 {
 		opt.IdleTimeout = 12 * time.Hour

@@ -1,0 +1,95 @@
+package catalog
+
+import (
+	"context"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/kite-tracker/kite/internal/model"
+)
+
+// Bot list kinds: addresses (IP, CIDR, range) and user-agent fragments.
+const (
+	BotKindIP = "ip"
+	BotKindUA = "ua"
+)
+
+// BotListRequest is Keitaro's BotListRequest: value holds one entry per line
+// (or comma-separated). Kind is "ip" (default) or "ua".
+type BotListRequest struct {
+	Value string `json:"value"`
+	Kind  string `json:"kind"`
+}
+
+// parse splits the value into entries and validates them.
+func (r BotListRequest) parse() (string, []string, error) {
+	kind := r.Kind
+	if kind == "" {
+		kind = BotKindIP
+	}
+	c := newChecker()
+	c.enum("kind", kind, []string{BotKindIP, BotKindUA})
+	sep := func(r rune) bool { return r == '\n' || r == '\r' || (kind == BotKindIP && r == ',') }
+	var out []string
+	for _, v := range strings.FieldsFunc(r.Value, sep) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if len(v) > MaxName {
+			c.add("value", "entries must be at most %d characters", MaxName)
+		}
+		if kind == BotKindIP && !ipOrRange(v) {
+			c.add("value", "%q is not an IP address, CIDR or range", v)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		c.add("value", "is required")
+	}
+	return kind, out, c.err()
+}
+
+// ListBots returns the whole bot list, addresses first.
+func (c *Catalog) ListBots(ctx context.Context) ([]model.BotListEntry, error) {
+	var out []model.BotListEntry
+	return out, c.db(ctx).Order("kind, id").Find(&out).Error
+}
+
+// AddBots adds entries to the bot list; ones already present are skipped.
+// It returns how many were new.
+func (c *Catalog) AddBots(ctx context.Context, r BotListRequest) (int, error) {
+	kind, values, err := r.parse()
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	err = c.write(ctx, func(tx *gorm.DB) error {
+		for _, v := range values {
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&model.BotListEntry{Kind: kind, Value: v})
+			if res.Error != nil {
+				return res.Error
+			}
+			added += int(res.RowsAffected)
+		}
+		return nil
+	})
+	return added, err
+}
+
+// ExcludeBots removes entries from the bot list; it returns how many went.
+func (c *Catalog) ExcludeBots(ctx context.Context, r BotListRequest) (int, error) {
+	kind, values, err := r.parse()
+	if err != nil {
+		return 0, err
+	}
+	var removed int64
+	err = c.write(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("kind = ? AND value IN ?", kind, values).Delete(&model.BotListEntry{})
+		removed = res.RowsAffected
+		return res.Error
+	})
+	return int(removed), err
+}
