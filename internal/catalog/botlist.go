@@ -38,9 +38,7 @@ func (r BotListRequest) parse() (string, []string, error) {
 		if v == "" {
 			continue
 		}
-		if len(v) > MaxName {
-			c.add("value", "entries must be at most %d characters", MaxName)
-		}
+		c.maxLen("value", v, MaxName)
 		if kind == BotKindIP && !ipOrRange(v) {
 			c.add("value", "%q is not an IP address, CIDR or range", v)
 		}
@@ -92,4 +90,31 @@ func (c *Catalog) ExcludeBots(ctx context.Context, r BotListRequest) (int, error
 		return res.Error
 	})
 	return int(removed), err
+}
+
+// ReplaceBots makes the bot list of r's kind exactly r's entries (PUT /botlist).
+func (c *Catalog) ReplaceBots(ctx context.Context, r BotListRequest) (int, error) {
+	kind, values, err := r.parse()
+	if err != nil {
+		return 0, err
+	}
+	err = c.write(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("kind = ?", kind).Delete(&model.BotListEntry{}).Error; err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&model.BotListEntry{Kind: kind, Value: v}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(values), err
+}
+
+// ClearBots empties the bot list (DELETE /botlist).
+func (c *Catalog) ClearBots(ctx context.Context) error {
+	return c.write(ctx, func(tx *gorm.DB) error {
+		return tx.Where("1 = 1").Delete(&model.BotListEntry{}).Error
+	})
 }

@@ -97,6 +97,7 @@ func checkCampaign(tx *gorm.DB, m *model.Campaign) error {
 	c.currency("cost_currency", m.CostCurrency)
 	c.between("cookies_ttl", float64(m.CookiesTTL), 0, 24*365)
 	c.between("cost_value", m.CostValue, 0, 1e9)
+	c.position("position", m.Position)
 	c.maxLen("token", m.Token, MaxName)
 	c.maxLen("notes", m.Notes, MaxNotes)
 	checkParameters(c, "parameters", m.Parameters)
@@ -114,6 +115,9 @@ func checkCampaign(tx *gorm.DB, m *model.Campaign) error {
 	}
 	if slices.Contains(ReservedAliases, strings.ToLower(m.Alias)) {
 		return conflict("alias %q is reserved", m.Alias)
+	}
+	if tx == nil {
+		return nil
 	}
 	var n int64
 	if err := tx.Model(&model.Campaign{}).Where("alias = ? AND id <> ?", m.Alias, m.ID).Count(&n).Error; err != nil {

@@ -98,3 +98,10 @@ func exists(db *gorm.DB, table string, id int64) (bool, error) {
 	err := db.Table(table).Where("id = ?", id).Count(&n).Error
 	return n > 0, err
 }
+
+// NotifyFunc adapts a function to Notifier, e.g.
+// catalog.NotifyFunc(redis.PublishConfigChanged).
+type NotifyFunc func(ctx context.Context) error
+
+// ConfigChanged calls f.
+func (f NotifyFunc) ConfigChanged(ctx context.Context) error { return f(ctx) }

@@ -15,10 +15,19 @@ type GroupRequest struct {
 	Type     *string `json:"type"`
 }
 
+func newGroup() model.Group { return model.Group{Type: "campaigns"} }
+
+func (r *GroupRequest) apply(m *model.Group) {
+	setStr(&m.Name, r.Name)
+	setVal(&m.Position, r.Position)
+	setStr(&m.Type, r.Type)
+}
+
 func checkGroup(m *model.Group) error {
 	c := newChecker()
 	c.name("name", m.Name)
 	c.enum("type", m.Type, GroupTypes)
+	c.position("position", m.Position)
 	return c.err()
 }
 
@@ -43,10 +52,8 @@ func (c *Catalog) GetGroup(ctx context.Context, id int64) (*model.Group, error) 
 
 // CreateGroup validates r and stores a new group (type defaults to campaigns).
 func (c *Catalog) CreateGroup(ctx context.Context, r GroupRequest) (*model.Group, error) {
-	m := model.Group{Type: "campaigns"}
-	setStr(&m.Name, r.Name)
-	setVal(&m.Position, r.Position)
-	setStr(&m.Type, r.Type)
+	m := newGroup()
+	r.apply(&m)
 	if err := checkGroup(&m); err != nil {
 		return nil, err
 	}
@@ -63,9 +70,7 @@ func (c *Catalog) UpdateGroup(ctx context.Context, id int64, r GroupRequest) (*m
 		if err := first(tx, &m, "group", id); err != nil {
 			return err
 		}
-		setStr(&m.Name, r.Name)
-		setVal(&m.Position, r.Position)
-		setStr(&m.Type, r.Type)
+		r.apply(&m)
 		if err := checkGroup(&m); err != nil {
 			return err
 		}

@@ -38,6 +38,10 @@ func (r *LandingRequest) apply(m *model.Landing) {
 	setStr(&m.State, r.State)
 }
 
+func newLanding() model.Landing {
+	return model.Landing{LandingType: "external", ActionType: "http", ActionOptions: "{}", OfferCount: 1, State: model.StateActive}
+}
+
 func checkLanding(tx *gorm.DB, m *model.Landing) error {
 	c := newChecker()
 	c.name("name", m.Name)
@@ -45,6 +49,7 @@ func checkLanding(tx *gorm.DB, m *model.Landing) error {
 	c.enum("action_type", m.ActionType, ActionTypes())
 	c.enum("state", m.State, States)
 	checkDestination(c, m.ActionType, m.ActionPayload)
+	c.object("action_options", m.ActionOptions)
 	c.between("offer_count", float64(m.OfferCount), 0, 100)
 	c.maxLen("notes", m.Notes, MaxNotes)
 	if err := c.ref(tx, "group_id", "groups", m.GroupID); err != nil {
@@ -70,7 +75,7 @@ func (c *Catalog) GetLanding(ctx context.Context, id int64) (*model.Landing, err
 
 // CreateLanding validates r and stores a new landing page.
 func (c *Catalog) CreateLanding(ctx context.Context, r LandingRequest) (*model.Landing, error) {
-	m := model.Landing{LandingType: "external", ActionType: "http", ActionOptions: "{}", OfferCount: 1, State: model.StateActive}
+	m := newLanding()
 	r.apply(&m)
 	err := c.write(ctx, func(tx *gorm.DB) error {
 		if err := checkLanding(tx, &m); err != nil {

@@ -37,6 +37,10 @@ func (r *AffiliateNetworkRequest) apply(m *model.AffiliateNetwork) {
 	setStr(&m.DuplicatePolicy, r.DuplicatePolicy)
 }
 
+func newAffiliateNetwork() model.AffiliateNetwork {
+	return model.AffiliateNetwork{State: model.StateActive, AllowedIPs: "[]", DuplicatePolicy: model.DuplicateIgnore}
+}
+
 func checkAffiliateNetwork(m *model.AffiliateNetwork) error {
 	c := newChecker()
 	c.name("name", m.Name)
@@ -53,8 +57,8 @@ func checkAffiliateNetwork(m *model.AffiliateNetwork) error {
 		c.add("allowed_ips", "must be a list of IP addresses or CIDRs")
 	}
 	for _, ip := range ips {
-		if !ipOrRange(ip) {
-			c.add("allowed_ips", "%q is not an IP address, CIDR or range", ip)
+		if !ipOrCIDR(ip) {
+			c.add("allowed_ips", "%q is not an IP address or CIDR", ip)
 		}
 	}
 	return c.err()
@@ -77,7 +81,7 @@ func (c *Catalog) GetAffiliateNetwork(ctx context.Context, id int64) (*model.Aff
 
 // CreateAffiliateNetwork validates r and stores a new network.
 func (c *Catalog) CreateAffiliateNetwork(ctx context.Context, r AffiliateNetworkRequest) (*model.AffiliateNetwork, error) {
-	m := model.AffiliateNetwork{State: model.StateActive, AllowedIPs: "[]", DuplicatePolicy: model.DuplicateIgnore}
+	m := newAffiliateNetwork()
 	r.apply(&m)
 	if err := checkAffiliateNetwork(&m); err != nil {
 		return nil, err

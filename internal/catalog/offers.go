@@ -65,6 +65,11 @@ func (r *OfferRequest) apply(m *model.Offer) {
 	}
 }
 
+func newOffer() model.Offer {
+	return model.Offer{OfferType: "external", ActionType: "http", ActionOptions: "{}", PayoutType: "CPA",
+		Country: "[]", State: model.StateActive, ConversionTimezone: "UTC"}
+}
+
 func checkOffer(tx *gorm.DB, m *model.Offer) error {
 	c := newChecker()
 	c.name("name", m.Name)
@@ -73,6 +78,7 @@ func checkOffer(tx *gorm.DB, m *model.Offer) error {
 	c.enum("payout_type", m.PayoutType, PayoutTypes)
 	c.enum("state", m.State, States)
 	checkDestination(c, m.ActionType, m.ActionPayload)
+	c.object("action_options", m.ActionOptions)
 	c.currency("payout_currency", m.PayoutCurrency)
 	c.between("payout_value", m.PayoutValue, 0, 1e9)
 	c.between("daily_cap", float64(m.DailyCap), 0, 1e9)
@@ -128,8 +134,7 @@ func (c *Catalog) GetOffer(ctx context.Context, id int64) (*model.Offer, error) 
 
 // CreateOffer validates r and stores a new offer.
 func (c *Catalog) CreateOffer(ctx context.Context, r OfferRequest) (*model.Offer, error) {
-	m := model.Offer{OfferType: "external", ActionType: "http", ActionOptions: "{}", PayoutType: "CPA",
-		Country: "[]", State: model.StateActive, ConversionTimezone: "UTC"}
+	m := newOffer()
 	r.apply(&m)
 	err := c.write(ctx, func(tx *gorm.DB) error {
 		if err := checkOffer(tx, &m); err != nil {

@@ -42,7 +42,7 @@ func (r SettingsRequest) Validate() error {
 	}
 	if r.TrustedProxies != nil {
 		for _, p := range *r.TrustedProxies {
-			if !ipOrRange(p) {
+			if !ipOrCIDR(p) {
 				c.add("trusted_proxies", "%q is not an IP address or CIDR", p)
 			}
 		}

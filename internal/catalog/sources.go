@@ -42,6 +42,11 @@ func (r *TrafficSourceRequest) apply(m *model.TrafficSource) {
 	setVal(&m.TrafficLoss, r.TrafficLoss)
 }
 
+func newTrafficSource() model.TrafficSource {
+	return model.TrafficSource{PostbackMethod: "GET", PostbackStatuses: "[]", AcceptParameters: true,
+		Parameters: "{}", State: model.StateActive}
+}
+
 func checkTrafficSource(m *model.TrafficSource) error {
 	c := newChecker()
 	c.name("name", m.Name)
@@ -78,8 +83,7 @@ func (c *Catalog) GetTrafficSource(ctx context.Context, id int64) (*model.Traffi
 
 // CreateTrafficSource validates r and stores a new source.
 func (c *Catalog) CreateTrafficSource(ctx context.Context, r TrafficSourceRequest) (*model.TrafficSource, error) {
-	m := model.TrafficSource{PostbackMethod: "GET", PostbackStatuses: "[]", AcceptParameters: true,
-		Parameters: "{}", State: model.StateActive}
+	m := newTrafficSource()
 	r.apply(&m)
 	if err := checkTrafficSource(&m); err != nil {
 		return nil, err

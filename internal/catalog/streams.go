@@ -279,9 +279,14 @@ func checkStream(tx *gorm.DB, m *model.Stream) error {
 	c.enum("action_type", m.ActionType, ActionTypes())
 	c.enum("state", m.State, States)
 	c.maxLen("name", m.Name, MaxName)
+	c.position("position", m.Position)
+	c.object("action_options", m.ActionOptions)
 	c.maxLen("comments", m.Comments, MaxNotes)
 	c.between("weight", m.Weight, 0, 1e6)
 	if err := checkAction(tx, c, m); err != nil {
+		return err
+	}
+	if err := checkOneDefault(tx, c, m); err != nil {
 		return err
 	}
 	for i, f := range m.Filters {
@@ -340,4 +345,19 @@ func checkAction(tx *gorm.DB, c *checker, m *model.Stream) error {
 		return c.ref(tx, "action_payload", "campaigns", &id)
 	}
 	return nil
+}
+
+// checkOneDefault keeps one default stream per campaign: routing falls back
+// to "the" default stream, so a second one would never be reached.
+func checkOneDefault(tx *gorm.DB, c *checker, m *model.Stream) error {
+	if tx == nil || m.Type != "default" || m.State == model.StateDeleted {
+		return nil
+	}
+	var n int64
+	err := tx.Model(&model.Stream{}).Where("campaign_id = ? AND type = ? AND state <> ? AND id <> ?",
+		m.CampaignID, "default", model.StateDeleted, m.ID).Count(&n).Error
+	if n > 0 {
+		c.add("type", "the campaign already has a default stream")
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/kite-tracker/kite/internal/model"
 )
 
 // Length limits shared by every resource.
@@ -71,6 +74,9 @@ func (c *checker) maxLen(field, v string, n int) {
 	if utf8.RuneCountInString(v) > n {
 		c.add(field, "is longer than %d characters", n)
 	}
+	if strings.ContainsRune(v, 0) {
+		c.add(field, "must not contain NUL characters")
+	}
 }
 
 func (c *checker) name(field, v string) {
@@ -97,6 +103,19 @@ func (c *checker) url(field, v string) {
 	}
 }
 
+// object accepts an empty document or a JSON object.
+func (c *checker) object(field string, doc model.JSONText) {
+	var m map[string]any
+	if doc != "" && json.Unmarshal([]byte(doc), &m) != nil {
+		c.add(field, "must be a JSON object")
+	}
+}
+
+// position bounds ordering numbers so they fit every database's INTEGER.
+func (c *checker) position(field string, v int) {
+	c.between(field, float64(v), -1e9, 1e9)
+}
+
 func (c *checker) currency(field, v string) {
 	if v != "" && !currencyRe.MatchString(v) {
 		c.add(field, "must be an ISO 4217 code like USD")
@@ -119,8 +138,9 @@ func (c *checker) between(field string, v, lo, hi float64) {
 }
 
 // ref checks that an optional referenced id exists in table.
+// Without a database (Validate before saving) it checks nothing.
 func (c *checker) ref(db *gorm.DB, field, table string, id *int64) error {
-	if id == nil {
+	if id == nil || db == nil {
 		return nil
 	}
 	ok, err := exists(db, table, *id)
@@ -149,6 +169,17 @@ func ipOrRange(s string) bool {
 	a, err1 := netip.ParseAddr(strings.TrimSpace(lo))
 	b, err2 := netip.ParseAddr(strings.TrimSpace(hi))
 	return err1 == nil && err2 == nil && a.Is4() == b.Is4() && !b.Less(a)
+}
+
+// ipOrCIDR accepts an address or a CIDR (no ranges): for lists that other
+// packages match with netip.Prefix.
+func ipOrCIDR(s string) bool {
+	s = strings.TrimSpace(s)
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
 }
 
 func quoteAll(v []string) []string {

@@ -30,7 +30,7 @@ type event struct {
 }
 
 func clickEvent(c *model.Click) (event, error) {
-	b, err := json.Marshal(c)
+	b, err := marshalClick(c)
 	if err != nil {
 		return event{}, fmt.Errorf("encode click %s: %w", c.ID, err)
 	}
@@ -66,7 +66,7 @@ func eventFromStream(values map[string]any) (event, error) {
 // decodeClick decodes the event's click and normalises its creation time.
 func (e event) decodeClick() (model.Click, error) {
 	var c model.Click
-	if err := json.Unmarshal(e.Click, &c); err != nil {
+	if err := unmarshalClick(e.Click, &c); err != nil {
 		return c, fmt.Errorf("decode click %s: %w", e.ID, err)
 	}
 	normalizeCreatedAt(&c)

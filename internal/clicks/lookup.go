@@ -2,7 +2,6 @@ package clicks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 // ErrUnavailable means the click could be neither found nor ruled out
 // because Redis (or SQL) did not answer.
 var ErrUnavailable = errors.New("click storage unavailable")
+
+var errRedisDown = errors.New("redis is down")
 
 // pendingCap bounds how many spooled clicks stay indexed in memory while
 // Redis is down; past it Lookup scans the spool file instead.
@@ -37,8 +38,8 @@ type pendingShard struct {
 	m  map[string]*model.Click
 }
 
-func newPendingIndex() pendingIndex {
-	var p pendingIndex
+func newPendingIndex() *pendingIndex {
+	p := &pendingIndex{}
 	for i := range p.shards {
 		p.shards[i].m = make(map[string]*model.Click)
 	}
@@ -113,9 +114,13 @@ func (rec *Recorder) lookup(ctx context.Context, id string, withLP bool) (*model
 		cp := *c
 		return &cp, nil
 	}
-	c, redisErr := rec.lookupRedis(ctx, id, withLP)
-	if c != nil {
-		return c, nil
+	var c *model.Click
+	redisErr := errRedisDown
+	if !rec.down.Load() { // while down, do not wait a timeout per lookup
+		c, redisErr = rec.lookupRedis(ctx, id, withLP)
+		if c != nil {
+			return c, nil
+		}
 	}
 	c, sqlErr := lookupSQL(ctx, rec.st, id)
 	if c != nil {
@@ -146,7 +151,7 @@ func (rec *Recorder) lookupRedis(ctx context.Context, id string, withLP bool) (*
 		return nil, nil
 	}
 	var c model.Click
-	if err := json.Unmarshal([]byte(h["d"]), &c); err != nil {
+	if err := unmarshalClick([]byte(h["d"]), &c); err != nil {
 		return nil, fmt.Errorf("decode click hash %s: %w", id, err)
 	}
 	if withLP && h["lp"] != "" {

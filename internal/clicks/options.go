@@ -44,7 +44,7 @@ type Options struct {
 	// ReplayInterval is how often the recorder probes Redis and replays the
 	// spool; default 500ms.
 	ReplayInterval time.Duration
-	// RedisTimeout bounds one Redis pipeline; default 2s.
+	// RedisTimeout bounds one Redis pipeline; default 1s.
 	RedisTimeout time.Duration
 }
 
@@ -84,7 +84,7 @@ func (o Options) withDefaults() Options {
 		o.ReplayInterval = 500 * time.Millisecond
 	}
 	if o.RedisTimeout <= 0 {
-		o.RedisTimeout = 2 * time.Second
+		o.RedisTimeout = time.Second
 	}
 	return o
 }

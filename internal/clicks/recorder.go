@@ -29,7 +29,7 @@ type Recorder struct {
 	in      chan item
 	mu      sync.RWMutex // guards closed against in-flight sends to in
 	closed  bool
-	pending pendingIndex
+	pending *pendingIndex
 	spool   *spool
 	down    atomic.Bool // Redis failed: batches go to the spool until the replayer sees it back
 	m       recorderMetrics

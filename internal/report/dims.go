@@ -1,6 +1,9 @@
 package report
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // kind is how a dimension's values are typed, compared and printed.
 type kind int
@@ -9,7 +12,9 @@ const (
 	kindText kind = iota
 	kindInt       // ids of campaigns, streams, ...
 	kindBool
-	kindTime // a time bucket in the report's zone, computed from the event time
+	kindTime   // a time bucket in the report's zone, computed from the event time
+	kindNumber // money columns of the logs
+	kindStamp  // a timestamp column of the logs (filtered through the range)
 )
 
 // dimension is one thing a report can group or filter by.
@@ -27,6 +32,8 @@ type dimension struct {
 	campaignJoin bool
 	// timeFmt is the bucket of a time dimension.
 	timeFmt string
+	// expr, when set, is the column's SQL as is (log columns).
+	expr string
 }
 
 // outKey is the column the dimension's value is printed under.
@@ -109,4 +116,15 @@ var pgTimeFormats = map[string]string{
 var sqliteTimeFormats = map[string]string{
 	"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%H",
 	"day_hour": "%Y-%m-%d %H:00", "datetime": "%Y-%m-%d %H:%M", "weekday": "%w",
+}
+
+// DimensionNames lists every name a report can group or filter by (for the
+// report builder's pickers), aliases excluded.
+func DimensionNames() []string {
+	out := make([]string, 0, len(dimensions))
+	for n := range dimensions {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }

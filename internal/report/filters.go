@@ -138,6 +138,9 @@ func operands(name, op string, expr any) ([]string, error) {
 func parseDimFilter(d *dimension, op string, expr any) (dimFilter, error) {
 	f := dimFilter{dim: d, op: op}
 	isText := d.kind == kindText || d.kind == kindTime
+	if d.kind == kindStamp {
+		return f, badRequest("filter %s: filter times through range", d.name)
+	}
 	switch op {
 	case "MATCH_REGEXP", "NOT_MATCH_REGEXP", "BEGINS_WITH", "ENDS_WITH", "CONTAINS", "NOT_CONTAIN":
 		if !isText {
@@ -178,6 +181,12 @@ func typedValue(d *dimension, v string) (any, error) {
 			return nil, badRequest("filter %s: %q is not an id", d.name, v)
 		}
 		return n, nil
+	case kindNumber:
+		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return nil, badRequest("filter %s: %q is not a number", d.name, v)
+		}
+		return x, nil
 	case kindTime:
 		if d.timeFmt != "hour" && d.timeFmt != "weekday" {
 			return v, nil

@@ -1,6 +1,9 @@
 package report
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // base holds the additive aggregates every metric is computed from. Sums
 // merge by addition, so click-side and conversion-side rows (and the summary)
@@ -46,9 +49,9 @@ func div(a, b float64) float64 {
 
 // metric is one report column computed from base aggregates.
 type metric struct {
-	count bool // an integer count (printed without decimals)
+	count               bool // an integer count (printed without decimals)
 	clickSide, convSide bool
-	value func(b *base) float64
+	value               func(b *base) float64
 }
 
 const (
@@ -120,3 +123,13 @@ func metricValue(mt *metric, b *base) any {
 }
 
 func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
+
+// MetricNames lists every metric a report can show, sorted.
+func MetricNames() []string {
+	out := make([]string, 0, len(metrics))
+	for n := range metrics {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

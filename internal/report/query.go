@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // group is one report row being assembled: its dimension values and sums.
@@ -27,6 +30,7 @@ var rawClickAggs = []string{
 	"SUM(k.cost)",
 }
 
+// rollupClickAggs read any cube: they share the counter columns.
 var rollupClickAggs = []string{"SUM(h.clicks)", "SUM(h.campaign_unique_clicks)", "SUM(h.stream_unique_clicks)",
 	"SUM(h.global_unique_clicks)", "SUM(h.bots)", "SUM(h.empty_referrers)", "SUM(h.lp_clicks)", "SUM(h.cost)"}
 
@@ -110,7 +114,7 @@ func (p *plan) fromClause(g *gen) string {
 	case srcRaw:
 		from = " FROM clicks k"
 	case srcRollup:
-		from = " FROM click_stats_hourly h"
+		from = " FROM " + p.cube + " h"
 	default:
 		from = " FROM conversions c"
 	}
@@ -154,10 +158,78 @@ func (p *plan) convGen(pg bool) *gen {
 	return g
 }
 
-// collect runs one side's query and adds its sums into groups by key.
-func (r *Reports) collect(ctx context.Context, p *plan, q *sqlBuf, fields func(*base) []*float64,
-	groups map[string]*group, order *[]string) error {
-	rows, err := r.st.DB.WithContext(ctx).Raw(q.String(), q.args...).Rows()
+// sideSpec is one side's query and the sums its columns fill.
+type sideSpec struct {
+	q      *sqlBuf
+	fields func(*base) []*float64
+}
+
+// sideResult is one side's groups in the order they came.
+type sideResult struct {
+	groups map[string]*group
+	order  []string
+	err    error
+}
+
+// collectSides runs the sides (concurrently on Postgres, where each gets its
+// own connection) and merges their groups by key: a group with clicks but
+// no conversions, or the other way round, still gets its row.
+func (r *Reports) collectSides(ctx context.Context, p *plan, sides []sideSpec) (map[string]*group, []string, error) {
+	results := make([]sideResult, len(sides))
+	var wg sync.WaitGroup
+	for i, s := range sides {
+		run := func() { results[i] = r.collect(ctx, p, s) }
+		if r.st.IsPostgres() && len(sides) > 1 {
+			wg.Add(1)
+			go func() { defer wg.Done(); run() }()
+		} else {
+			run()
+		}
+	}
+	wg.Wait()
+	groups := map[string]*group{}
+	var order []string
+	for _, res := range results {
+		if res.err != nil {
+			return nil, nil, res.err
+		}
+		for _, k := range res.order {
+			g := res.groups[k]
+			if have, ok := groups[k]; ok {
+				have.b.add(&g.b)
+				continue
+			}
+			groups[k] = g
+			order = append(order, k)
+		}
+	}
+	return groups, order, nil
+}
+
+// collect runs one side's query and sums its rows by group key. On Postgres
+// the query gets more sort/hash memory than a web request's default, so big
+// groupings do not spill to disk, and a time limit, so no report can hold
+// the database for long.
+func (r *Reports) collect(ctx context.Context, p *plan, s sideSpec) sideResult {
+	res := sideResult{groups: map[string]*group{}}
+	db := r.st.DB.WithContext(ctx)
+	if !r.st.IsPostgres() {
+		res.err = scanSide(db, p, s, &res)
+		return res
+	}
+	res.err = db.Transaction(func(tx *gorm.DB) error {
+		for _, set := range []string{"SET LOCAL work_mem = '64MB'", "SET LOCAL statement_timeout = '120s'"} {
+			if err := tx.Exec(set).Error; err != nil {
+				return err
+			}
+		}
+		return scanSide(tx, p, s, &res)
+	})
+	return res
+}
+
+func scanSide(db *gorm.DB, p *plan, s sideSpec, res *sideResult) error {
+	rows, err := db.Raw(s.q.String(), s.q.args...).Rows()
 	if err != nil {
 		return fmt.Errorf("report query: %w", err)
 	}
@@ -167,7 +239,7 @@ func (r *Reports) collect(ctx context.Context, p *plan, q *sqlBuf, fields func(*
 	ints := make([]sql.NullInt64, nd)
 	strs := make([]sql.NullString, nd)
 	var sums base
-	sf := fields(&sums)
+	sf := s.fields(&sums)
 	for i, d := range p.dims {
 		if scansAsInt(d) {
 			dest[i] = &ints[i]
@@ -196,13 +268,13 @@ func (r *Reports) collect(ctx context.Context, p *plan, q *sqlBuf, fields func(*
 			key.WriteByte(0x1f)
 		}
 		k := key.String()
-		gr, ok := groups[k]
+		g, ok := res.groups[k]
 		if !ok {
-			gr = &group{dims: vals}
-			groups[k] = gr
-			*order = append(*order, k)
+			g = &group{dims: vals}
+			res.groups[k] = g
+			res.order = append(res.order, k)
 		}
-		gr.b.add(&sums)
+		g.b.add(&sums)
 	}
 	return rows.Err()
 }
@@ -211,28 +283,30 @@ func scansAsInt(d *dimension) bool {
 	return d.kind == kindInt || d.kind == kindBool || d.timeFmt == "hour" || d.timeFmt == "weekday"
 }
 
-// firstClick narrows all_time to the day of the first recorded click.
+// firstClick narrows all_time to the day of the first rolled-up hour (the
+// rollup keeps every click, raw clicks only as long as the retention).
 func (r *Reports) firstClick(ctx context.Context, p *plan) {
 	if !p.span.From.Equal(allTimeStart.In(p.span.Loc).UTC()) {
 		return
 	}
-	var first sql.NullString
 	var t sql.NullTime
+	q := "/* report.firstClick */ SELECT MIN(hour) FROM click_stats_hourly"
 	db := r.st.DB.WithContext(ctx)
-	var err error
 	if r.st.IsPostgres() {
-		err = db.Raw("/* report.firstClick */ SELECT MIN(created_at) FROM clicks").Row().Scan(&t)
-	} else {
-		err = db.Raw("/* report.firstClick */ SELECT MIN(created_at) FROM clicks").Row().Scan(&first)
-		if first.Valid {
-			t.Time, t.Valid = parseSQLiteTime(first.String)
+		if db.Raw(q).Row().Scan(&t) != nil {
+			return
 		}
+	} else {
+		var first sql.NullString
+		if db.Raw(q).Row().Scan(&first) != nil || !first.Valid {
+			return
+		}
+		t.Time, t.Valid = parseSQLiteTime(first.String)
 	}
-	if err != nil || !t.Valid {
+	if !t.Valid {
 		return
 	}
-	local := t.Time.In(p.span.Loc)
-	p.span.From = startOfDay(local).UTC()
+	p.span.From = startOfDay(t.Time.In(p.span.Loc)).UTC()
 	if p.span.From.After(p.span.To) {
 		p.span.From = p.span.To
 	}

@@ -58,9 +58,10 @@ type plan struct {
 	sort        []Sort
 	needClicks  bool
 	needConv    bool
-	raw         bool // read raw clicks instead of the hourly rollup
-	convJoined  bool // conversions need their click's raw columns
-	convByClick bool // attribution by click time
+	raw         bool   // read raw clicks instead of an hourly rollup
+	cube        string // the rollup table when not raw
+	convJoined  bool   // conversions need their click's raw columns
+	convByClick bool   // attribution by click time
 	columns     []string
 }
 
@@ -101,7 +102,6 @@ func (r *Request) validate(now time.Time) (*plan, error) {
 	if err := p.addSort(r.Sort); err != nil {
 		return nil, err
 	}
-	p.choose()
 	return p, nil
 }
 
@@ -184,6 +184,7 @@ func (p *plan) choose() {
 	if !p.span.wholeHourAligned() {
 		p.raw = true
 	}
+	p.cube = p.pickCube()
 	if !p.needClicks && !p.needConv {
 		p.needClicks = true
 	}

@@ -51,6 +51,8 @@ func (g *gen) alias() string {
 // dimExpr is the SQL value of a dimension on this source.
 func (g *gen) dimExpr(d *dimension) (string, []any) {
 	switch {
+	case d.expr != "":
+		return d.expr, nil
 	case d.kind == kindTime:
 		return g.timeExpr(d.timeFmt)
 	case d.campaignJoin:
@@ -181,7 +183,7 @@ func (g *gen) predicate(f dimFilter) (string, []any) {
 func (g *gen) setPredicate(f dimFilter, e string, eargs []any) (string, []any) {
 	set := f.op == "IS_SET"
 	switch f.dim.kind {
-	case kindInt:
+	case kindInt, kindNumber:
 		if set {
 			return e + " <> 0", eargs
 		}

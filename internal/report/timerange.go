@@ -112,11 +112,11 @@ func presetRange(name string, now time.Time) (from, to time.Time, ok bool) {
 		back := (int(today.Weekday()) + 6) % 7 // weeks start on Monday
 		return today.AddDate(0, 0, -back), tomorrow, true
 	case "1_month_ago":
-		return today.AddDate(0, -1, 0), tomorrow, true
+		return monthsBack(today, 1), tomorrow, true
 	case "first_day_of_this_month":
 		return time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location()), tomorrow, true
 	case "1_year_ago":
-		return today.AddDate(-1, 0, 0), tomorrow, true
+		return monthsBack(today, 12), tomorrow, true
 	case "first_day_of_this_year":
 		return time.Date(today.Year(), 1, 1, 0, 0, 0, 0, today.Location()), tomorrow, true
 	case "all_time":
@@ -168,4 +168,12 @@ func offsetSegments(loc *time.Location, from, to time.Time) []offsetSegment {
 		t = next
 	}
 	return append(segs, offsetSegment{offset: cur})
+}
+
+// monthsBack steps back whole months, clamping the day (a month before
+// 31 March is 28 or 29 February, not 3 March).
+func monthsBack(day time.Time, months int) time.Time {
+	first := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, day.Location()).AddDate(0, -months, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(day.Day(), last), 0, 0, 0, 0, day.Location())
 }

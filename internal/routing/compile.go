@@ -54,7 +54,10 @@ type OfferChoice struct {
 // Needs lists the counters routing will look at, so the caller can read them
 // all from Redis in one round trip.
 type Needs struct {
-	Uniq         []UniqKey // uniqueness counters some filter asks about
+	// Uniq holds the uniqueness counters filters ask about, plus the
+	// default-method campaign, global and per-stream ones the click's
+	// is_unique_* flags come from.
+	Uniq         []UniqKey
 	LimitStreams []int64   // streams with a limit filter
 	Caps         []CapNeed // offers with a daily conversion cap
 }

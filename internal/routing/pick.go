@@ -159,14 +159,20 @@ func (c *Campaign) collectNeeds() Needs {
 	var n Needs
 	seenUniq := map[UniqKey]bool{}
 	seenCap := map[int64]bool{}
+	add := func(k UniqKey) {
+		if !seenUniq[k] {
+			seenUniq[k] = true
+			n.Uniq = append(n.Uniq, k)
+		}
+	}
+	// The click's is_unique_* flags always use the default method.
+	add(UniqKey{Scope: ScopeCampaign, Method: DefaultUniqMethod, CampaignID: c.Model.ID})
+	add(UniqKey{Scope: ScopeGlobal, Method: DefaultUniqMethod})
 	for _, s := range c.all() {
+		add(UniqKey{Scope: ScopeStream, Method: DefaultUniqMethod, CampaignID: c.Model.ID, StreamID: s.Model.ID})
 		for _, f := range s.Filters {
 			if f.uniq != nil && f.Err == nil {
-				k := f.uniq.key(c.Model.ID, s.Model.ID)
-				if !seenUniq[k] {
-					seenUniq[k] = true
-					n.Uniq = append(n.Uniq, k)
-				}
+				add(f.uniq.key(c.Model.ID, s.Model.ID))
 			}
 			if f.limit != nil && f.Err == nil {
 				n.LimitStreams = append(n.LimitStreams, s.Model.ID)

@@ -142,7 +142,9 @@ const (
 func Route(c *Campaign, in *Input) Decision {
 	d := Decision{Campaign: c, Action: ActionDoNothing}
 	if s := c.routeBound(in, &d); s != nil {
-		return c.decide(s, in, d)
+		d = c.decide(s, in, d)
+		d.Reasons[len(d.Reasons)-1].Detail = "returning visitor (bind_visitors)"
+		return d
 	}
 	for _, s := range c.Forced {
 		if c.admit(s, in, &d) {

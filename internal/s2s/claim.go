@@ -2,6 +2,7 @@ package s2s
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -59,32 +60,59 @@ func claim(ctx context.Context, st *store.Store, n int, now time.Time, lease tim
 	return rows, nil
 }
 
-// record stores the attempt and the row's new state in one transaction. The
-// update only applies while our lease holds, so a row re-claimed after a
+// outcome is one finished send waiting to be recorded.
+type outcome struct {
+	r   claimed
+	at  time.Time
+	res result
+}
+
+// recordBatch stores a batch of attempts and the rows' new states in one
+// transaction: one multi-row insert for the attempts and one update per
+// claim lease for the delivered rows (the common case), one per failed row.
+// Updates only apply while our lease holds, so a row re-claimed after its
 // lease ran out is not overwritten by a late finisher.
-func (w *Worker) record(ctx context.Context, r claimed, at time.Time, res result) error {
+func (w *Worker) recordBatch(ctx context.Context, batch []outcome) error {
 	now := time.Now().UTC()
-	attempt := model.S2SAttempt{OutboxID: r.ID, AttemptedAt: at, StatusCode: res.code,
-		LatencyMS: res.latency.Milliseconds(), ResponseExcerpt: res.excerpt}
-	if res.err != nil {
-		attempt.Error = cleanText(res.err.Error(), 512)
+	attempts := make([]model.S2SAttempt, len(batch))
+	delivered := map[time.Time][]int64{}
+	for i, o := range batch {
+		attempts[i] = model.S2SAttempt{OutboxID: o.r.ID, AttemptedAt: o.at, StatusCode: o.res.code,
+			LatencyMS: o.res.latency.Milliseconds(), ResponseExcerpt: o.res.excerpt}
+		if o.res.err != nil {
+			attempts[i].Error = cleanText(o.res.err.Error(), 512)
+		} else {
+			delivered[o.r.lease] = append(delivered[o.r.lease], o.r.ID)
+		}
 	}
 	return w.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&attempt).Error; err != nil {
+		if err := tx.Create(&attempts).Error; err != nil {
 			return err
 		}
-		if res.err == nil {
-			return tx.Exec(`/* s2s.record */ UPDATE s2s_outbox SET status = 'delivered', attempts = attempts + 1,
-				delivered_at = ?, last_error = '' WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
-				now, r.ID, r.lease).Error
+		for lease, ids := range delivered {
+			err := tx.Exec(`/* s2s.recordBatch */ UPDATE s2s_outbox SET status = 'delivered', attempts = attempts + 1,
+				delivered_at = ?, last_error = '' WHERE id IN ? AND status = 'pending' AND next_attempt_at = ?`,
+				now, ids, lease).Error
+			if err != nil {
+				return err
+			}
 		}
-		status, next := w.nextState(r, now, res)
-		if status == statusDead {
-			w.log.Warn("s2s postback dead", "outbox_id", r.ID, "attempts", r.Attempts+1, "err", attempt.Error)
+		for i, o := range batch {
+			if o.res.err == nil {
+				continue
+			}
+			status, next := w.nextState(o.r, now, o.res)
+			if status == statusDead {
+				w.log.Warn("s2s postback dead", "outbox_id", o.r.ID, "attempts", o.r.Attempts+1, "err", attempts[i].Error)
+			}
+			err := tx.Exec(`/* s2s.recordBatch */ UPDATE s2s_outbox SET status = ?, attempts = attempts + 1,
+				next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
+				status, next, attempts[i].Error, o.r.ID, o.r.lease).Error
+			if err != nil {
+				return err
+			}
 		}
-		return tx.Exec(`/* s2s.record */ UPDATE s2s_outbox SET status = ?, attempts = attempts + 1,
-			next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
-			status, next, attempt.Error, r.ID, r.lease).Error
+		return nil
 	})
 }
 
@@ -97,6 +125,14 @@ var sqliteLayouts = []string{
 	"2006-01-02 15:04:05.999999999Z07:00",
 	"2006-01-02 15:04:05.999999999",
 	time.RFC3339Nano,
+}
+
+// Value implements driver.Valuer (gorm wants both halves on a field type).
+func (d dbTime) Value() (driver.Value, error) {
+	if d.T.IsZero() {
+		return nil, nil
+	}
+	return d.T, nil
 }
 
 // Scan implements sql.Scanner.

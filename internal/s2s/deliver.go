@@ -24,13 +24,36 @@ type result struct {
 	permanent bool // retrying cannot help (bad URL, blocked destination)
 }
 
-// deliver sends one claimed row and records the attempt and the row's new state.
-func (w *Worker) deliver(ctx context.Context, r claimed) {
+// maxRecordBatch bounds the attempts recorded in one transaction.
+const maxRecordBatch = 128
+
+// deliver sends one claimed row and hands the outcome to the recorder.
+func (w *Worker) deliver(ctx context.Context, r claimed, done chan<- outcome) {
 	at := time.Now().UTC()
-	res := w.send(ctx, r)
-	if err := w.record(ctx, r, at, res); err != nil {
-		// The lease expires and the row is retried: at least once, never lost.
-		w.log.Error("record s2s attempt", "outbox_id", r.ID, "err", err)
+	done <- outcome{r: r, at: at, res: w.send(ctx, r)}
+}
+
+// recorder writes outcomes in batches until done is closed and drained. A
+// batch that fails to commit is only logged: its rows' leases run out and
+// they are sent again (at least once, never lost).
+func (w *Worker) recorder(ctx context.Context, done <-chan outcome) {
+	for o := range done {
+		batch := []outcome{o}
+	more:
+		for len(batch) < maxRecordBatch {
+			select {
+			case o, ok := <-done:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		if err := w.recordBatch(ctx, batch); err != nil {
+			w.log.Error("record s2s attempts", "rows", len(batch), "err", err)
+		}
 	}
 }
 

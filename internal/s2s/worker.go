@@ -95,11 +95,14 @@ func (w *Worker) lease() time.Duration { return w.opt.Timeout + 30*time.Second }
 // flight to finish and be recorded (they are not cut short) and returns nil.
 func (w *Worker) Run(ctx context.Context) error {
 	slots := make(chan struct{}, w.opt.Workers)
+	sendCtx := context.WithoutCancel(ctx)
+	done := make(chan outcome, w.opt.Workers)
+	recorded := make(chan struct{})
+	go func() { defer close(recorded); w.recorder(sendCtx, done) }()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() { wg.Wait(); close(done); <-recorded }()
 	tick := time.NewTicker(w.opt.Poll)
 	defer tick.Stop()
-	sendCtx := context.WithoutCancel(ctx)
 	for {
 		full := false
 		if free := cap(slots) - len(slots); free > 0 && ctx.Err() == nil {
@@ -114,7 +117,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				go func(r claimed) {
 					defer wg.Done()
 					defer func() { <-slots }()
-					w.deliver(sendCtx, r)
+					w.deliver(sendCtx, r, done)
 				}(r)
 			}
 			full = len(rows) == n

@@ -108,6 +108,7 @@ func TestWorkerDeliversThroughOutageOnceEach(t *testing.T) {
 		runs.Add(1)
 		go func() { defer runs.Done(); _ = NewWorker(testOptions(), st, nil).Run(ctx) }()
 	}
+	defer func() { cancel(); runs.Wait() }()
 	waitFor(t, "every postback delivered", func() bool { return countStatus(t, st, model.OutboxDelivered) == n })
 	time.Sleep(200 * time.Millisecond) // let any wrong re-send show up
 	cancel()
@@ -210,5 +211,32 @@ func TestBackoffGrowsWithinBounds(t *testing.T) {
 	}
 	if w.opt.MaxAge != MinMaxAge {
 		t.Errorf("MaxAge default %v, want %v", w.opt.MaxAge, MinMaxAge)
+	}
+}
+
+// TestRunDrainsInFlightSends stops the worker while a send is in flight: Run
+// returns only once that send has finished and been recorded.
+func TestRunDrainsInFlightSends(t *testing.T) {
+	st := testenv.Store(t)
+	started := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		fmt.Fprint(w, "late but fine")
+	}))
+	defer srv.Close()
+	id := insertOutbox(t, st, "GET", srv.URL+"/pb", "", time.Now().UTC())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- NewWorker(testOptions(), st, nil).Run(ctx) }()
+	<-started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var row model.S2SOutbox
+	st.DB.First(&row, id)
+	if row.Status != model.OutboxDelivered || row.Attempts != 1 {
+		t.Errorf("after shutdown: %+v, want the in-flight send delivered and recorded", row)
 	}
 }

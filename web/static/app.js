@@ -52,3 +52,86 @@
   });
   document.addEventListener("keydown", onKey);
 })();
+
+// Alpine components used by the templates (plain functions: no eval of
+// server data, which arrives as JSON in x-data arguments).
+
+// linkBuilder: the campaign's tracking link with the traffic source's parameters.
+window.linkBuilder = function (ex) {
+  var params = ex.params || [];
+  return {
+    on: params.map(function () { return true; }),
+    link: function () {
+      var self = this;
+      var q = params.filter(function (_, i) { return self.on[i]; })
+        .map(function (p) { return encodeURIComponent(p.name) + "=" + p.macro; });
+      return ex.base + "/" + ex.alias + (q.length ? "?" + q.join("&") : "");
+    }
+  };
+};
+
+// reorder: drag-and-drop of list items; the form posts the new order.
+window.reorder = function () {
+  var dragged = null;
+  return {
+    dirty: false,
+    start: function (e) { dragged = e.target.closest("li"); dragged.classList.add("dragging"); },
+    over: function (e) {
+      var li = e.target.closest("li");
+      if (!dragged || !li || li === dragged || li.parentNode !== dragged.parentNode) return;
+      var r = li.getBoundingClientRect();
+      li.parentNode.insertBefore(dragged, (e.clientY - r.top) > r.height / 2 ? li.nextSibling : li);
+    },
+    drop: function () { if (dragged) dragged.classList.remove("dragging"); dragged = null; this.dirty = true; },
+    // Keyboard: Alt+Up / Alt+Down moves the focused item.
+    move: function (e, up) {
+      var li = e.target.closest("li"), to = up ? li.previousElementSibling : li.nextElementSibling;
+      if (!to) return;
+      li.parentNode.insertBefore(li, up ? to : to.nextSibling);
+      li.focus();
+      this.dirty = true;
+    }
+  };
+};
+
+// jsonRows: a table editor over a JSON textarea (x-ref="json"), which stays
+// the form value; toRows/fromRows convert between the document and the rows.
+function jsonRows(toRows, fromRows, blank) {
+  return {
+    rows: [],
+    init: function () { this.load(); },
+    load: function () {
+      var doc = null;
+      try { doc = JSON.parse(this.$refs.json.value || "null"); } catch (e) { return; } // keep typed JSON as is
+      this.rows = toRows(doc);
+    },
+    save: function () { this.$refs.json.value = JSON.stringify(fromRows(this.rows), null, 2); },
+    add: function () { this.rows.push(blank()); this.save(); }
+  };
+}
+
+// paramsEditor: a traffic source template {kite_param: {name, placeholder}}.
+window.paramsEditor = function (keys) {
+  var c = jsonRows(function (doc) {
+    return Object.keys(doc || {}).sort().map(function (k) {
+      return { key: k, name: doc[k].name || "", placeholder: doc[k].placeholder || "" };
+    });
+  }, function (rows) {
+    var doc = {};
+    rows.forEach(function (r) { if (r.key) doc[r.key] = { name: r.name, placeholder: r.placeholder }; });
+    return doc;
+  }, function () { return { key: keys[0], name: "", placeholder: "" }; });
+  c.keys = keys;
+  return c;
+};
+
+// postbacksEditor: a campaign's S2S postbacks [{method, statuses, url}].
+window.postbacksEditor = function () {
+  var c = jsonRows(function (doc) {
+    return (Array.isArray(doc) ? doc : []).map(function (p) {
+      return { method: p.method || "GET", statuses: (p.statuses || []).slice(), url: p.url || "" };
+    });
+  }, function (rows) { return rows; }, function () { return { method: "GET", statuses: ["sale"], url: "" }; });
+  c.statuses = ["lead", "sale", "rejected", "rebill"];
+  return c;
+};

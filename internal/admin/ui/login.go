@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/kite-tracker/kite/internal/auth"
+	"github.com/kite-tracker/kite/internal/catalog"
+	"github.com/kite-tracker/kite/internal/model"
 )
 
 // minPasswordLen is the shortest password the first-run and change-password forms accept.
@@ -33,8 +39,22 @@ func safeNext(next string) string {
 	return "/admin/"
 }
 
+// hasAdmin tells whether an active ADMIN exists; without one the first-run screen shows.
+func (u *UI) hasAdmin(ctx context.Context) (bool, error) {
+	users, err := u.opt.Users.ListUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, x := range users {
+		if x.Type == model.UserTypeAdmin {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func (u *UI) loginForm(c echo.Context) error {
-	if has, err := u.opt.Accounts.HasAdmin(c.Request().Context()); err == nil && !has {
+	if has, err := u.hasAdmin(c.Request().Context()); err == nil && !has {
 		return c.Redirect(http.StatusSeeOther, "/admin/setup")
 	}
 	if currentUser(c) != nil {
@@ -51,7 +71,7 @@ func (u *UI) login(c echo.Context) error {
 		f.fail("login", "login.too_many")
 		return u.render(c, http.StatusTooManyRequests, "login", &Page{Title: "login.title", Data: f})
 	}
-	user, err := u.opt.Accounts.Authenticate(ctx, f.Login, c.FormValue("password"))
+	user, err := u.opt.Users.Authenticate(ctx, f.Login, c.FormValue("password"))
 	if err != nil {
 		u.limiter.Fail(ipKey)
 		u.limiter.Fail(acctKey)
@@ -89,7 +109,7 @@ func (u *UI) logout(c echo.Context) error {
 }
 
 func (u *UI) setupForm(c echo.Context) error {
-	if has, err := u.opt.Accounts.HasAdmin(c.Request().Context()); err != nil || has {
+	if has, err := u.hasAdmin(c.Request().Context()); err != nil || has {
 		return c.Redirect(http.StatusSeeOther, "/admin/login")
 	}
 	return u.render(c, http.StatusOK, "setup", &Page{Title: "setup.title", Data: &authForm{Login: "admin"}})
@@ -98,7 +118,7 @@ func (u *UI) setupForm(c echo.Context) error {
 // setup creates the first admin; once one exists the screen is gone for good.
 func (u *UI) setup(c echo.Context) error {
 	ctx := c.Request().Context()
-	has, err := u.opt.Accounts.HasAdmin(ctx)
+	has, err := u.hasAdmin(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,7 +134,15 @@ func (u *UI) setup(c echo.Context) error {
 	if f.Errors != nil {
 		return u.render(c, http.StatusUnprocessableEntity, "setup", &Page{Title: "setup.title", Data: f})
 	}
-	user, err := u.opt.Accounts.CreateAdmin(ctx, f.Login, pw)
+	admin := model.UserTypeAdmin
+	user, err := u.opt.Users.CreateUser(ctx, auth.UserRequest{Login: &f.Login, Password: &pw, Type: &admin})
+	var ve *catalog.ValidationError
+	if errors.As(err, &ve) {
+		for field, msg := range ve.Fields {
+			f.fail(field, msg)
+		}
+		return u.render(c, http.StatusUnprocessableEntity, "setup", &Page{Title: "setup.title", Data: f})
+	}
 	if err != nil {
 		return err
 	}
@@ -126,7 +154,7 @@ func checkNewPassword(f *authForm, field, pw, confirm string) {
 	switch {
 	case len(pw) < minPasswordLen:
 		f.fail(field, "password.too_short")
-	case len(pw) > 128:
+	case len(pw) > 72: // bcrypt reads no further
 		f.fail(field, "password.too_long")
 	case pw != confirm:
 		f.fail(field+"_confirm", "password.mismatch")
@@ -144,7 +172,7 @@ func (u *UI) changePassword(c echo.Context) error {
 	pw := c.FormValue("new_password")
 	checkNewPassword(f, "new_password", pw, c.FormValue("new_password_confirm"))
 	if f.Errors == nil {
-		err := u.opt.Accounts.ChangePassword(ctx, currentUser(c).ID, c.FormValue("old_password"), pw)
+		err := u.opt.Users.ChangePassword(ctx, currentUser(c).ID, c.FormValue("old_password"), pw)
 		if err != nil {
 			u.log.Info("change password refused", "user", currentUser(c).ID, "err", err)
 			f.fail("old_password", "password.wrong_old")

@@ -70,7 +70,7 @@ func (u *UI) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			u.log.Error("session lookup", "err", err)
 		}
 		if sess != nil {
-			user, err := u.opt.Accounts.UserByID(ctx, sess.UserID)
+			user, err := u.opt.Users.GetUser(ctx, sess.UserID)
 			if err == nil && user.State == model.StateActive {
 				c.Set(ctxSession, sess)
 				c.Set(ctxUser, user)

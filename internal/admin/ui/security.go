@@ -12,7 +12,7 @@ import (
 
 // Cookie names of the admin UI.
 const (
-	sessionCookie = "kite_session"
+	sessionCookie  = "kite_session"
 	anonCSRFCookie = "kite_csrf" // double-submit token for forms shown before login
 	flashCookie    = "kite_flash"
 	langCookie     = "kite_lang"

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	"github.com/kite-tracker/kite/internal/model"
 )
 
 // ReportQuery is the report builder request, field for field the JSON of
@@ -76,37 +74,44 @@ type PostbackQuery struct {
 	Offset int
 }
 
-// SentPostback is an outbox row with its delivery attempts.
-type SentPostback struct {
-	model.S2SOutbox
-	AttemptList []model.S2SAttempt
-}
-
 // PostbackLogs reads the received and sent postback logs and resends an
-// S2S postback (internal/conversion).
+// S2S postback (internal/conversion). Rows are the log's JSON objects; a sent
+// row carries its attempts as a list of objects.
 type PostbackLogs interface {
-	Received(ctx context.Context, q PostbackQuery) ([]model.ReceivedPostback, int, error)
-	Sent(ctx context.Context, q PostbackQuery) ([]SentPostback, int, error)
+	Received(ctx context.Context, q PostbackQuery) (*ReportTable, error)
+	Sent(ctx context.Context, q PostbackQuery) (*ReportTable, error)
 	Resend(ctx context.Context, outboxID int64) error
 }
 
-// TestVisitor is the visitor a buyer describes in the "test a visitor" panel.
+// TestVisitor is the visitor a buyer describes in the "test a visitor" panel
+// (the JSON of POST /admin_api/v1/campaigns/:id/simulate).
 type TestVisitor struct {
-	IP        string            `json:"ip"`
-	UserAgent string            `json:"user_agent"`
-	Country   string            `json:"country"`
-	Language  string            `json:"language"`
-	Referrer  string            `json:"referrer"`
-	Params    map[string]string `json:"params"`
+	IP        string            `json:"ip,omitempty"`
+	UserAgent string            `json:"user_agent,omitempty"`
+	Referrer  string            `json:"referrer,omitempty"`
+	Language  string            `json:"language,omitempty"`
+	Params    map[string]string `json:"params,omitempty"`
 }
 
 // SimulationResult says where that visitor would go, and why.
 type SimulationResult struct {
-	StreamID    int64    `json:"stream_id"`
-	StreamName  string   `json:"stream_name"`
-	Action      string   `json:"action"`
-	Destination string   `json:"destination"`
-	Trace       []string `json:"trace"` // one line per stream considered
+	StreamID    int64           `json:"stream_id"`
+	StreamName  string          `json:"stream_name"`
+	Action      string          `json:"action"`
+	Destination string          `json:"destination"`
+	Error       string          `json:"error"`
+	Visitor     map[string]any  `json:"visitor"`
+	Hops        []SimulationHop `json:"hops"`
+}
+
+// SimulationHop is one campaign the visitor went through, with the verdict
+// on each stream.
+type SimulationHop struct {
+	CampaignID int64            `json:"campaign_id"`
+	Alias      string           `json:"alias"`
+	StreamID   int64            `json:"stream_id"`
+	Action     string           `json:"action"`
+	Reasons    []map[string]any `json:"reasons"`
 }
 
 // VisitorSimulator routes a described visitor through a campaign without

@@ -5,12 +5,12 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/netip"
 	"time"
 
+	"github.com/kite-tracker/kite/internal/auth"
 	"github.com/kite-tracker/kite/internal/catalog"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
@@ -20,31 +20,18 @@ import (
 // the lead passes auth.Can, THE one access check shared with the admin API.
 type AccessFunc func(u *model.User, entity string, write bool, objectID int64, groupID *int64) bool
 
-// Accounts is what the UI needs from the users domain (internal/auth).
-type Accounts interface {
-	// Authenticate returns the active user whose password matches, or an error.
-	Authenticate(ctx context.Context, login, password string) (*model.User, error)
-	// UserByID loads a user (for the session's owner).
-	UserByID(ctx context.Context, id int64) (*model.User, error)
-	// HasAdmin tells whether an ADMIN user exists (else the first-run screen shows).
-	HasAdmin(ctx context.Context) (bool, error)
-	// CreateAdmin creates the first ADMIN user.
-	CreateAdmin(ctx context.Context, login, password string) (*model.User, error)
-	// ChangePassword checks the old password and stores the new one.
-	ChangePassword(ctx context.Context, userID int64, oldPassword, newPassword string) error
-}
-
-// Options configure the UI. Store, Accounts and Access are required; the
-// other domain services are optional and their pages say "not available"
-// until the lead plugs them in.
+// Options configure the UI. Store, Users and Catalog are required; the
+// report, postback and simulation services are optional and their pages say
+// "not connected" until the lead plugs them in.
 type Options struct {
 	Store    *store.Store
-	Accounts Accounts
-	Access   AccessFunc
+	Users    *auth.Service    // users, passwords, API keys (required)
+	Access   AccessFunc       // default auth.Can
 	Catalog  *catalog.Catalog // configuration CRUD (required)
 	Reports  ReportRunner     // dashboard, report builder, clicks/conversions logs (internal/report)
 	Postback PostbackLogs     // received/sent postback logs + resend (internal/conversion)
 	Simulate VisitorSimulator // "test a visitor" panel (internal/track)
+	Rates    CurrencyRates    // currency rates; default StoreRates on the currency_rates table
 	Log      *slog.Logger
 
 	// IdleTimeout ends a session nobody used for this long (default 12h).
@@ -69,12 +56,17 @@ type UI struct {
 	limiter  *Limiter
 	views    *views
 	now      func() time.Time
+	// rendered, when set (tests), hears the name of every template rendered.
+	rendered func(name string)
 }
 
 // New checks the options and parses every template once.
 func New(opt Options) (*UI, error) {
-	if opt.Store == nil || opt.Accounts == nil || opt.Access == nil || opt.Catalog == nil {
-		return nil, errors.New("ui: Store, Accounts, Access and Catalog are required")
+	if opt.Store == nil || opt.Users == nil || opt.Catalog == nil {
+		return nil, errors.New("ui: Store, Users and Catalog are required")
+	}
+	if opt.Access == nil {
+		opt.Access = auth.Can
 	}
 	if opt.IdleTimeout <= 0 {
 		opt.IdleTimeout = 12 * time.Hour

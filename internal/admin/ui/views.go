@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/kite-tracker/kite/internal/catalog"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/web"
 )
@@ -87,19 +88,44 @@ func (v *views) translate(lang, key string, args ...any) string {
 	return msg
 }
 
+// label names a report column: its catalog entry "col.<name>", else the name itself.
+func (v *views) label(lang, name string) string {
+	if msg, ok := v.messages[lang]["col."+name]; ok {
+		return msg
+	}
+	if msg, ok := v.messages[languages[0]]["col."+name]; ok {
+		return msg
+	}
+	return name
+}
+
 func (v *views) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":      func(key string, args ...any) string { return v.translate(lang, key, args...) },
-		"dict":   dict,
-		"list":   func(xs ...any) []any { return xs },
-		"num":    formatNum,
-		"money":  func(f float64) string { return formatFixed(f, 2) },
-		"pct":    func(f float64) string { return formatFixed(f, 2) + "%" },
-		"ts":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
-		"tsp":    formatTimePtr,
-		"toJSON": func(x any) (string, error) { b, err := json.Marshal(x); return string(b), err },
-		"has":    func(xs []string, x string) bool { return contains(xs, x) },
-		"isAdmin": func(u *model.User) bool { return u != nil && u.Type == model.UserTypeAdmin },
+		"inc":       func(i int) int { return i + 1 },
+		"dec":       func(i int) int { return i - 1 },
+		"rangeList": func(any) []string { return rangePresets },
+		"paramKeys": catalog.ParameterKeys,
+		"label":     func(name string) string { return v.label(lang, name) },
+		"filterValue": func(x any) string {
+			if list, ok := x.([]string); ok {
+				return strings.Join(list, ",")
+			}
+			return cellText(x)
+		},
+		"t":        func(key string, args ...any) string { return v.translate(lang, key, args...) },
+		"dict":     dict,
+		"list":     func(xs ...any) []any { return xs },
+		"num":      formatNum,
+		"money":    func(f float64) string { return formatFixed(f, 2) },
+		"pct":      func(f float64) string { return formatFixed(f, 2) + "%" },
+		"ts":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+		"tsp":      formatTimePtr,
+		"toJSON":   func(x any) (string, error) { b, err := json.Marshal(x); return string(b), err },
+		"has":      hasItem,
+		"metric":   formatMetric,
+		"cell":     cellText,
+		"isMetric": isMetric,
+		"isAdmin":  func(u *model.User) bool { return u != nil && u.Type == model.UserTypeAdmin },
 	}
 }
 
@@ -162,6 +188,21 @@ func formatTimePtr(t *time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
+// hasItem is the templates' membership test, for []string and list's []any.
+func hasItem(xs any, x string) bool {
+	switch l := xs.(type) {
+	case []string:
+		return contains(l, x)
+	case []any:
+		for _, v := range l {
+			if v == x {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func contains(xs []string, x string) bool {
 	for _, s := range xs {
 		if s == x {
@@ -181,9 +222,25 @@ func (u *UI) render(c echo.Context, code int, page string, p *Page) error {
 		return fmt.Errorf("ui: no page template %q", page)
 	}
 	u.fillPage(c, p, lang)
+	if u.rendered != nil {
+		u.rendered(page)
+	}
 	var buf bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("ui: render %s: %w", page, err)
+	}
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// fragment renders one named partial (no layout) for an htmx swap.
+func (u *UI) fragment(c echo.Context, code int, name string, data any) error {
+	tmpl := u.views.pages[u.lang(c)]["error"]
+	if u.rendered != nil {
+		u.rendered(name)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("ui: render fragment %s: %w", name, err)
 	}
 	return c.HTMLBlob(code, buf.Bytes())
 }

@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kite-tracker/kite/internal/model"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browserCtx starts headless Chromium, or skips the test when it is not
+// installed (unless KITE_TEST_REQUIRE_BROWSER=1).
+func browserCtx(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("KITE_TEST_REQUIRE_BROWSER") == "1" {
+			t.Fatalf("KITE_TEST_REQUIRE_BROWSER=1 but %s is missing", chromiumPath)
+		}
+		t.Skip("chromium not installed")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1400, 1000))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+// artifacts is test-artifacts/ at the repository root (gitignored).
+func artifacts(t *testing.T) string {
+	dir := filepath.Join("..", "..", "..", "test-artifacts", "ui")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func screenshot(dir, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	})
+}
+
+// evaluate runs a script for its effect.
+func evaluate(js string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](js)(ctx, t)
+		return err
+	})
+}
+
+// TestBrowserBuyerFlow drives the UI in Chromium: log in, create an affiliate
+// network, an offer, a traffic source (from a preset) and a campaign with two
+// streams, one with a country filter typed into the picker; screenshots of
+// each main page go to test-artifacts/ui/.
+func TestBrowserBuyerFlow(t *testing.T) {
+	ctx := browserCtx(t)
+	en := newEnv(t, withFakes)
+	en.user("admin", model.UserTypeAdmin, model.AccessData{})
+	srv := httptest.NewServer(en.e)
+	defer srv.Close()
+	base, dir := srv.URL+"/admin", artifacts(t)
+
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	run("login",
+		chromedp.Navigate(base+"/login"), screenshot(dir, "01-login"),
+		chromedp.SendKeys("#login", "admin"), chromedp.SendKeys("#password", "password123"),
+		chromedp.Click(`button[type=submit].primary`), chromedp.WaitVisible(`.kpis`), screenshot(dir, "02-dashboard"))
+	run("network",
+		chromedp.Navigate(base+"/affiliate_networks/new?preset=ClickDealer"), chromedp.WaitVisible(`#f-name`),
+		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`#panel-0`), screenshot(dir, "03-network"))
+	run("offer",
+		chromedp.Navigate(base+"/offers/new"), chromedp.SendKeys("#f-name", "Browser offer"),
+		chromedp.SendKeys("#f-action_payload", "https://offer.example/?s={subid}"), chromedp.SendKeys("#f-payout_value", "3"),
+		chromedp.SetValue("#f-affiliate_network_id", "1"),
+		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`.flash`), screenshot(dir, "04-offer"))
+	run("traffic source",
+		chromedp.Navigate(base+"/traffic_sources/new?preset=PropellerAds"), chromedp.WaitVisible(`#f-parameters`),
+		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`.flash`), screenshot(dir, "05-source"))
+	run("campaign",
+		chromedp.Navigate(base+"/campaigns/new"), chromedp.SendKeys("#f-name", "Browser campaign"),
+		chromedp.SendKeys("#f-alias", "browser"), chromedp.SetValue("#f-traffic_source_id", "1"),
+		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`#tracking-link`))
+	link, err := chromedp.Run(ctx, chromedp.Value("#tracking-link"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(link, "/browser?") || !strings.Contains(link, "${SUBID}") {
+		t.Errorf("tracking link %q lacks the source's parameters", link)
+	}
+	addStream := func(name, typ string, withCountry bool) {
+		t.Helper()
+		actions := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(base + "/campaigns/1/streams/new"), chromedp.WaitVisible(`#f-name`),
+			chromedp.SendKeys("#f-name", name), chromedp.SetValue("#f-type", typ),
+		}
+		if withCountry {
+			actions = append(actions,
+				chromedp.SetValue(`select[x-ref=newFilter]`, "country"),
+				chromedp.Click(`//button[text()="Add filter"]`), chromedp.WaitVisible(`input[list=countries]`),
+				evaluate(`(() => { const i = document.querySelector('input[list=countries]'); i.value = 'US'; i.dispatchEvent(new Event('change')); })()`),
+				chromedp.WaitVisible(`//div[contains(@class,'chips')]//span[text()="US"]`))
+		}
+		actions = append(actions, chromedp.Click(`//button[text()="Add offer"]`), screenshot(dir, "06-stream-"+typ),
+			chromedp.Click(`form[method=post] .actions button.primary`), chromedp.WaitVisible(`ol.streams`))
+		run("stream "+name, actions...)
+	}
+	addStream("US only", "regular", true)
+	addStream("Everyone", "default", false)
+	run("campaign page", screenshot(dir, "07-campaign"))
+
+	streams, err := en.cat.ListStreams(t.Context(), 1, "")
+	if err != nil || len(streams) != 2 {
+		t.Fatalf("streams: %v %d", err, len(streams))
+	}
+	if len(streams[0].Filters) != 1 || streams[0].Filters[0].Name != "country" || string(streams[0].Filters[0].Payload) != `["US"]` {
+		t.Errorf("country filter not saved from the picker: %+v", streams[0].Filters)
+	}
+	if len(streams[0].Offers) != 1 || len(streams[1].Offers) != 1 {
+		t.Errorf("offers not attached: %+v / %+v", streams[0].Offers, streams[1].Offers)
+	}
+	run("dark theme", chromedp.Navigate(base+"/campaigns/1"), chromedp.WaitVisible(`#theme-toggle`),
+		chromedp.Click(`#theme-toggle`), chromedp.WaitVisible(`html[data-theme=dark]`), screenshot(dir, "08-campaign-dark"),
+		chromedp.Navigate(base+"/"), chromedp.WaitVisible(`html[data-theme=dark]`), screenshot(dir, "09-dashboard-dark"),
+		chromedp.Click(`#theme-toggle`), chromedp.Click(`#theme-toggle`), chromedp.WaitVisible(`html[data-theme=auto]`))
+	for i, page := range []string{"campaigns", "offers", "landings", "affiliate_networks", "traffic_sources", "reports",
+		"logs/clicks", "logs/s2s", "users", "settings"} {
+		run(page, chromedp.Navigate(base+"/"+page), chromedp.WaitVisible(`main h1`),
+			screenshot(dir, "1"+string(rune('0'+i))+"-"+strings.ReplaceAll(page, "/", "-")))
+	}
+}

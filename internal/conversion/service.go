@@ -1,0 +1,180 @@
+// Package conversion takes postbacks from affiliate networks: it parses and
+// validates them, maps statuses, joins each to its click (or keeps it
+// unattributed until the click shows up), applies the conversion rules in one
+// SQL transaction together with the S2S postbacks owed to traffic sources,
+// and logs every postback received. It also serves the currency rates and the
+// postback logs of the admin API.
+package conversion
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kite-tracker/kite/internal/hot"
+	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+// ClickFinder finds a recorded click by id (Redis first, then SQL); it
+// returns store.ErrNotFound for an unknown id. internal/clicks' Recorder
+// satisfies it.
+type ClickFinder interface {
+	Lookup(ctx context.Context, id string) (*model.Click, error)
+}
+
+// Options tune the service; zero values take the defaults.
+type Options struct {
+	CacheTTL   time.Duration // configuration cache lifetime; default 5s
+	JoinEvery  time.Duration // how often RunJoiner looks for clicks; default 10s
+	JoinBatch  int           // unattributed conversions looked at per round; default 200
+	JoinMaxAge time.Duration // unattributed conversions older than this are left alone; default 30 days
+	// MaxConcurrent bounds the postbacks applied at once (default 16): past
+	// it requests queue in memory instead of taking every pooled database
+	// connection, so the S2S worker and the joiner still get theirs.
+	MaxConcurrent int
+	// OnOutbox is called (never blocking) after a commit that queued S2S
+	// postbacks; wire it to s2s.Worker.Notify for sub-poll delivery latency.
+	OnOutbox func()
+}
+
+func (o *Options) defaults() {
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 5 * time.Second
+	}
+	if o.JoinEvery <= 0 {
+		o.JoinEvery = 10 * time.Second
+	}
+	if o.JoinBatch <= 0 {
+		o.JoinBatch = 200
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 16
+	}
+	if o.JoinMaxAge <= 0 {
+		o.JoinMaxAge = 30 * 24 * time.Hour
+	}
+}
+
+// Service is the conversion path. It is safe for concurrent use.
+type Service struct {
+	opt    Options
+	st     *store.Store
+	redis  *hot.Redis
+	clicks ClickFinder
+	log    *slog.Logger
+	cfg    *configCache
+	slots  chan struct{} // MaxConcurrent
+	joinMu sync.Mutex
+	joinAt int64 // id cursor of the joiner, under joinMu
+}
+
+// NewService builds the service. clicks may be nil: clicks are then looked up
+// in SQL only (fine for tests and single-node setups without a recorder).
+func NewService(opt Options, st *store.Store, r *hot.Redis, clicks ClickFinder, log *slog.Logger) *Service {
+	opt.defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{opt: opt, st: st, redis: r, log: log.With("component", "conversion")}
+	if clicks == nil {
+		clicks = sqlClicks{st}
+	}
+	s.clicks = clicks
+	s.cfg = &configCache{s: s, ttl: opt.CacheTTL}
+	s.slots = make(chan struct{}, opt.MaxConcurrent)
+	return s
+}
+
+// Invalidate drops the cached configuration (call on an admin change; the
+// cache also expires on its own after CacheTTL).
+func (s *Service) Invalidate() { s.cfg.invalidate() }
+
+// Register mounts the public postback endpoints (no auth: the key is in the URL).
+func (s *Service) Register(e *echo.Echo) {
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		e.Add(m, "/:key/postback", s.HandlePostback)
+		e.Add(m, "/postback", s.HandlePostback)
+	}
+}
+
+// HandlePostback is GET|POST /{key}/postback and /postback?key=.
+func (s *Service) HandlePostback(c echo.Context) error {
+	r := c.Request()
+	vals, body, bad := readValues(r)
+	key := c.Param("key")
+	if key == "" {
+		key = vals.Get("key")
+	}
+	pb := Postback{Key: key, Method: r.Method, RemoteIP: c.RealIP(), Raw: rawRequest(r, body, key),
+		Values: vals, bad: bad}
+	res, err := s.Process(r.Context(), pb)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// rawRequest is the request as logged: method, URI and body, with the key
+// masked (the log is readable by every admin user), cut to maxRaw.
+func rawRequest(r *http.Request, body []byte, key string) string {
+	s := r.Method + " " + r.URL.RequestURI()
+	if len(body) > 0 {
+		s += "\n" + string(body)
+	}
+	if len(key) >= 4 {
+		s = strings.ReplaceAll(s, key, "***")
+	}
+	return cut(s, maxRaw, "", nil)
+}
+
+// sqlClicks finds clicks in SQL only.
+type sqlClicks struct{ st *store.Store }
+
+func (f sqlClicks) Lookup(ctx context.Context, id string) (*model.Click, error) {
+	var c model.Click
+	q := f.st.DB.WithContext(ctx).Where("id = ?", id)
+	if u, err := uuid.Parse(id); err == nil && u.Version() == 7 && f.st.IsPostgres() {
+		// created_at is the time inside a UUIDv7: naming it lets Postgres
+		// look in one day partition instead of all of them.
+		sec, nsec := u.Time().UnixTime()
+		at := time.Unix(sec, nsec).UTC()
+		q = q.Where("created_at BETWEEN ? AND ?", at.Add(-time.Minute), at.Add(time.Minute))
+	}
+	err := q.Limit(1).Find(&c).Error
+	if err != nil {
+		return nil, err
+	}
+	if c.ID == "" {
+		return nil, store.ErrNotFound
+	}
+	return &c, nil
+}
+
+// isNotFound tells an unknown click from a lookup failure.
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// WatchConfig drops the cached configuration whenever a node announces a
+// change (hot.PublishConfigChanged), until ctx ends. The TTL covers a
+// signal lost while Redis was away.
+func (s *Service) WatchConfig(ctx context.Context) error {
+	if s.redis == nil {
+		<-ctx.Done()
+		return nil
+	}
+	changed := s.redis.SubscribeConfigChanged(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+			s.Invalidate()
+		}
+	}
+}

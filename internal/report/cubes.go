@@ -1,0 +1,113 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// cube is an hourly rollup table and the dimensions it can answer.
+type cube struct {
+	table string
+	keys  []string // key columns besides hour
+	dims  map[string]bool
+}
+
+// cubes are tried in order, smallest first; click_stats_hourly (every rollup
+// dimension) is the last resort before raw clicks. The narrow cubes are kept
+// by triggers (migration 0030) and compacted by the Maintainer.
+var cubes = []cube{
+	{"report_cube_entities", []string{"campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "affiliate_network_id"},
+		set("campaign", "campaign_group", "stream", "offer", "landing", "ts", "affiliate_network")},
+	{"report_cube_countries", []string{"campaign_id", "country"}, set("campaign", "campaign_group", "country")},
+	{"click_stats_hourly", nil, nil},
+}
+
+func set(names ...string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
+}
+
+// covers tells whether the cube holds every dimension the plan needs.
+func (c cube) covers(p *plan) bool {
+	if c.dims == nil {
+		return true
+	}
+	ok := func(d *dimension) bool { return d.kind == kindTime || c.dims[d.name] }
+	for _, d := range p.dims {
+		if !ok(d) {
+			return false
+		}
+	}
+	for _, f := range p.dimFilters {
+		if !ok(f.dim) {
+			return false
+		}
+	}
+	return true
+}
+
+// pickCube is the smallest cube answering the plan.
+func (p *plan) pickCube() string {
+	for _, c := range cubes {
+		if c.covers(p) {
+			return c.table
+		}
+	}
+	return "click_stats_hourly"
+}
+
+var cubeCounters = "clicks, campaign_unique_clicks, stream_unique_clicks, global_unique_clicks, bots, " +
+	"empty_referrers, lp_clicks, cost"
+
+func cubeSums() string {
+	parts := strings.Split(cubeCounters, ", ")
+	for i, c := range parts {
+		parts[i] = "SUM(" + c + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CompactCubes folds the delta rows the triggers appended for hours from
+// since on into one row per key. Rows appended meanwhile by click writers
+// are left alone (they are not visible to the delete), so sums never change.
+func (m *Maintainer) CompactCubes(ctx context.Context, since time.Time) error {
+	for _, c := range cubes {
+		if c.keys == nil {
+			continue
+		}
+		if err := m.compactCube(ctx, c, since.UTC().Truncate(time.Hour)); err != nil {
+			return fmt.Errorf("compact %s: %w", c.table, err)
+		}
+	}
+	return nil
+}
+
+func (m *Maintainer) compactCube(ctx context.Context, c cube, since time.Time) error {
+	key := "hour, " + strings.Join(c.keys, ", ")
+	cols := key + ", " + cubeCounters
+	db := m.st.DB.WithContext(ctx)
+	if m.st.IsPostgres() {
+		return db.Exec("/* report.compactCube */ WITH moved AS (DELETE FROM "+c.table+" WHERE hour >= ? RETURNING *) "+
+			"INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+cubeSums()+" FROM moved GROUP BY "+key, since).Error
+	}
+	// SQLite has one writer connection, so the transaction sees every row.
+	return db.Transaction(func(tx *gorm.DB) error {
+		var top int64
+		if err := tx.Raw("/* report.compactCube */ SELECT COALESCE(MAX(rowid), 0) FROM " + c.table).Row().Scan(&top); err != nil {
+			return err
+		}
+		err := tx.Exec("/* report.compactCube */ INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+cubeSums()+
+			" FROM "+c.table+" WHERE hour >= ? AND rowid <= ? GROUP BY "+key, since, top).Error
+		if err != nil {
+			return err
+		}
+		return tx.Exec("/* report.compactCube */ DELETE FROM "+c.table+" WHERE hour >= ? AND rowid <= ?", since, top).Error
+	})
+}

@@ -1,0 +1,183 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kite-tracker/kite/internal/model"
+)
+
+// propertyCase is a grouping whose per-group values the test can compute
+// straight from the rows.
+type propertyCase struct {
+	grouping []string
+	key      func(c *model.Click, at time.Time, loc *time.Location) string
+	source   string // the table expected to serve it in UTC
+}
+
+var propertyCases = []propertyCase{
+	{nil, func(*model.Click, time.Time, *time.Location) string { return "" }, "report_cube_entities"},
+	{[]string{"campaign", "stream"}, func(c *model.Click, _ time.Time, _ *time.Location) string {
+		return fmt.Sprint(c.CampaignID) + "|" + fmt.Sprint(c.StreamID)
+	}, "report_cube_entities"},
+	{[]string{"country", "day"}, func(c *model.Click, at time.Time, loc *time.Location) string {
+		return c.Country + "|" + at.In(loc).Format("2006-01-02")
+	}, "report_cube_countries"},
+	{[]string{"campaign", "country", "week"}, func(c *model.Click, at time.Time, loc *time.Location) string {
+		l := at.In(loc)
+		monday := time.Date(l.Year(), l.Month(), l.Day()-(int(l.Weekday())+6)%7, 0, 0, 0, 0, loc)
+		return fmt.Sprint(c.CampaignID) + "|" + c.Country + "|" + monday.Format("2006-01-02")
+	}, "report_cube_countries"},
+	{[]string{"os", "hour"}, func(c *model.Click, at time.Time, loc *time.Location) string {
+		return c.OS + "|" + fmt.Sprint(at.In(loc).Hour())
+	}, "click_stats_hourly"},
+	{[]string{"is_bot", "month"}, func(c *model.Click, at time.Time, loc *time.Location) string {
+		return fmt.Sprint(c.IsBot) + "|" + at.In(loc).Format("2006-01")
+	}, "click_stats_hourly"},
+	{[]string{"sub_id_1"}, func(c *model.Click, _ time.Time, _ *time.Location) string { return c.SubID1 }, "clicks"},
+	{[]string{"sub_id_2", "day_hour"}, func(c *model.Click, at time.Time, loc *time.Location) string {
+		return c.SubID2 + "|" + at.In(loc).Format("2006-01-02 15:00")
+	}, "clicks"},
+	{[]string{"is_unique_campaign", "weekday"}, func(c *model.Click, at time.Time, loc *time.Location) string {
+		return fmt.Sprint(c.IsUniqueCampaign) + "|" + fmt.Sprint((int(at.In(loc).Weekday())+6)%7+1)
+	}, "clicks"},
+}
+
+// rowKey rebuilds the test key from a report row.
+func rowKey(grouping []string, row map[string]any) string {
+	parts := make([]string, 0, len(grouping))
+	for _, g := range grouping {
+		d, _ := lookupDim(g)
+		parts = append(parts, fmt.Sprint(row[d.outKey()]))
+	}
+	return strings.Join(parts, "|")
+}
+
+// TestReportsMatchRawRows is the property: for random data, every report's
+// rows and summary equal counts taken straight from the rows, whether the
+// rollup or raw clicks served it, in UTC, a DST zone and a half-hour zone,
+// by click time and by conversion time.
+func TestReportsMatchRawRows(t *testing.T) {
+	metricsAll := []string{"clicks", "campaign_unique_clicks", "stream_unique_clicks", "global_unique_clicks",
+		"bots", "empty_referrers", "lp_clicks", "cost", "leads", "sales", "rejected", "rebills",
+		"lead_revenue", "sale_revenue", "rejected_revenue", "rebill_revenue", "revenue", "roi", "cr", "epc"}
+	for _, seed := range []uint64{1, 2} {
+		f := newFixture(t, 1500, seed)
+		for _, zone := range []string{"UTC", "Europe/Berlin", "Asia/Kolkata"} {
+			loc, _ := time.LoadLocation(zone)
+			from := time.Date(2026, 3, 26, 0, 0, 0, 0, loc)
+			to := time.Date(2026, 3, 31, 0, 0, 0, 0, loc)
+			for _, attribution := range []string{"", "conversion_time"} {
+				for _, pc := range propertyCases {
+					name := fmt.Sprintf("seed%d/%s/%s/%v", seed, zone, attribution, pc.grouping)
+					t.Run(name, func(t *testing.T) {
+						req := Request{Range: Range{From: "2026-03-26", To: "2026-03-30", Timezone: zone},
+							Grouping: pc.grouping, Metrics: metricsAll, Attribution: attribution}
+						res, err := f.r.Run(context.Background(), req)
+						if err != nil {
+							t.Fatal(err)
+						}
+						wantSource := pc.source
+						if zone == "Asia/Kolkata" {
+							wantSource = "clicks"
+						}
+						if res.Source != wantSource {
+							t.Errorf("source %s, want %s", res.Source, wantSource)
+						}
+						want := f.expected(from, to, attribution == "conversion_time", func(c *model.Click, at time.Time) string {
+							return pc.key(c, at, loc)
+						})
+						checkRows(t, pc.grouping, res, want)
+					})
+				}
+			}
+		}
+	}
+}
+
+func checkRows(t *testing.T, grouping []string, res *Result, want map[string]*base) {
+	t.Helper()
+	var total base
+	for _, b := range want {
+		total.add(b)
+	}
+	got := map[string]bool{}
+	for _, row := range res.Rows {
+		k := rowKey(grouping, row)
+		got[k] = true
+		w := want[k]
+		if w == nil {
+			t.Errorf("row %q not in the raw data: %v", k, row)
+			continue
+		}
+		compareMetrics(t, "row "+k, row, w)
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("group %q missing from the report", k)
+		}
+	}
+	if res.Total != len(want) {
+		t.Errorf("total %d, want %d", res.Total, len(want))
+	}
+	compareMetrics(t, "summary", res.Summary, &total)
+}
+
+func compareMetrics(t *testing.T, where string, got map[string]any, want *base) {
+	t.Helper()
+	for name, v := range got {
+		mt, ok := metrics[name]
+		if !ok {
+			continue
+		}
+		w := mt.value(want)
+		var g float64
+		switch x := v.(type) {
+		case int64:
+			g = float64(x)
+		case float64:
+			g = x
+		}
+		if math.Abs(g-w) > 0.0051 {
+			t.Errorf("%s: %s = %v, want %v", where, name, g, w)
+		}
+	}
+}
+
+// TestCampaignGroupAndAllTime: groups come from the campaign's row, and
+// all_time covers every rolled-up click.
+func TestCampaignGroupAndAllTime(t *testing.T) {
+	f := newFixture(t, 300, 3)
+	res, err := f.r.Run(context.Background(), Request{Range: Range{Interval: "all_time"},
+		Grouping: []string{"campaign_group"}, Metrics: []string{"clicks", "revenue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped := map[int64]int64{}
+	for _, c := range f.clk {
+		if c.CampaignID != f.camps[0].ID {
+			grouped[*f.camps[1].GroupID]++
+		} else {
+			grouped[0]++
+		}
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("rows %v", res.Rows)
+	}
+	for _, row := range res.Rows {
+		id := row["campaign_group_id"].(int64)
+		if row["clicks"] != grouped[id] {
+			t.Errorf("group %d: clicks %v, want %d", id, row["clicks"], grouped[id])
+		}
+		if id != 0 && row["campaign_group"] != "Group A" {
+			t.Errorf("group name %v", row["campaign_group"])
+		}
+	}
+	if res.Summary["clicks"] != int64(len(f.clk)) {
+		t.Errorf("all_time clicks %v, want %d", res.Summary["clicks"], len(f.clk))
+	}
+}

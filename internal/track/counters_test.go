@@ -1,0 +1,80 @@
+package track
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kite-tracker/kite/internal/hot"
+	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/testenv"
+)
+
+func TestBindVisitorsByCookie(t *testing.T) {
+	d := basic("http", "")
+	d.Campaigns[0].Type, d.Campaigns[0].BindVisitors = "weight", "slo"
+	d.Offers = append(d.Offers, model.Offer{ID: 2, Name: "B", ActionType: "http", State: "active", ActionPayload: "https://b.example/"})
+	d.Streams = []model.Stream{
+		{ID: 31, CampaignID: 1, Type: "regular", Weight: 50, Schema: "redirect", ActionType: "http", CollectClicks: true,
+			Offers: []model.StreamOffer{{OfferID: 1, Share: 50}, {OfferID: 2, Share: 50}}},
+		{ID: 32, CampaignID: 1, Type: "regular", Weight: 50, Schema: "redirect", ActionType: "http", CollectClicks: true,
+			Offers: []model.StreamOffer{{OfferID: 1, Share: 50}, {OfferID: 2, Share: 50}}},
+	}
+	draws := []float64{0.9, 0.9, 0.1, 0.1, 0.6, 0.3, 0.2, 0.8}
+	i := 0
+	g := newRig(t, d, testenv.Redis(t), func(o *Options) {
+		o.Rand = func() float64 { i++; return draws[i%len(draws)] }
+	})
+	first := g.get("/summer")
+	cookie := strings.SplitN(first.Header().Get("Set-Cookie"), ";", 2)[0]
+	c := g.rec.last(t)
+	for range 6 {
+		g.do(http.MethodGet, "/summer", "8.8.8.8", iPhoneUA, cookie)
+		if n := g.rec.last(t); n.StreamID != c.StreamID || n.OfferID != c.OfferID || n.VisitorCode != c.VisitorCode {
+			t.Fatalf("bound visitor moved from stream %d offer %d to stream %d offer %d", c.StreamID, c.OfferID, n.StreamID, n.OfferID)
+		}
+	}
+}
+
+func TestConversionCapSwitchesOffer(t *testing.T) {
+	d := basic("http", "")
+	d.Offers[0].ConversionCapEnabled, d.Offers[0].DailyCap, d.Offers[0].AlternativeOfferID = true, 2, ptr(int64(2))
+	d.Offers[0].ConversionTimezone = "Europe/Berlin"
+	d.Offers = append(d.Offers, model.Offer{ID: 2, Name: "Alt", ActionType: "http", State: "active", ActionPayload: "https://alt.example/"})
+	r := testenv.Redis(t)
+	g := newRig(t, d, r)
+	if g.get("/summer"); g.rec.last(t).OfferID != 1 {
+		t.Fatal("under the cap the offer keeps its traffic")
+	}
+	day := hot.CapDay(time.Now(), "Europe/Berlin")
+	for range 2 {
+		if _, err := r.IncrOfferCap(context.Background(), 1, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := g.get("/summer")
+	if g.rec.last(t).OfferID != 2 || w.Header().Get("Location") != "https://alt.example/" {
+		t.Fatalf("capped offer not replaced: offer %d, Location %q", g.rec.last(t).OfferID, w.Header().Get("Location"))
+	}
+}
+
+func TestDeadRedisKeepsServing(t *testing.T) {
+	r := testenv.Redis(t)
+	dead := &hot.Redis{C: r.C, Prefix: r.Prefix}
+	_ = r.C.Close()
+	d := basic("http", "")
+	d.Streams[0].Filters = []model.StreamFilter{{Name: "uniqueness", Mode: "accept", Payload: `"campaign"`}}
+	g := newRig(t, d, dead)
+	for range 3 {
+		start := time.Now()
+		w := g.get("/summer")
+		if w.Code != http.StatusFound || time.Since(start) > time.Second {
+			t.Fatalf("with Redis down: status %d after %v", w.Code, time.Since(start))
+		}
+		if !g.rec.last(t).IsUniqueCampaign {
+			t.Fatal("with Redis down every visitor counts as unique")
+		}
+	}
+}

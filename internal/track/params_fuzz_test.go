@@ -1,0 +1,57 @@
+package track
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/kite-tracker/kite/internal/model"
+)
+
+// FuzzMapParams throws arbitrary query strings at the parameter mapping:
+// it must never panic, and everything it stores must be valid UTF-8 without
+// control characters, within the length bounds, with valid extra JSON.
+func FuzzMapParams(f *testing.F) {
+	for _, seed := range []string{
+		"zoneid=1&visitor_id=abc&sub_id_1=x&utm_source=fb",
+		"sub_id_30=a&sub_id_31=b&sub_id_0=c&sub_id_01=d",
+		"a=%00%0d%0a&b=%ff%fe&c=%E2%80%AE",
+		"=&&=x&k=",
+		"cost=0,05&currency=EUR&cost=1",
+	} {
+		f.Add(seed)
+	}
+	pm := map[string]string{"zoneid": "sub_id_1", "visitor_id": "external_id", "price": "cost"}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, _ := url.ParseQuery(raw)
+		var c model.Click
+		params := mapParams(q, pm, &c)
+		fields := []string{c.ExternalID, c.Keyword, c.CreativeID, c.AdCampaignID, c.Source,
+			c.UTMSource, c.UTMMedium, c.UTMCampaign, c.UTMTerm, c.UTMContent}
+		for _, p := range c.SubIDs() {
+			fields = append(fields, *p)
+		}
+		for k, v := range params {
+			fields = append(fields, k, v)
+		}
+		for _, s := range fields {
+			if !utf8.ValidString(s) || len(s) > maxParamValue || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Fatalf("unsafe value stored: %q", s)
+			}
+		}
+		if c.ExtraParams != "" {
+			var extra map[string]string
+			if err := json.Unmarshal([]byte(c.ExtraParams), &extra); err != nil {
+				t.Fatalf("extra params are not JSON: %v", err)
+			}
+			if len(extra) > maxExtraParams+len(pm) {
+				t.Fatalf("%d extra params kept", len(extra))
+			}
+		}
+		if v, ok := params["zoneid"]; ok && c.SubID1 != v {
+			t.Fatalf("zoneid %q not mapped onto sub_id_1 (%q)", v, c.SubID1)
+		}
+	})
+}

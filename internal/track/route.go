@@ -1,0 +1,134 @@
+package track
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/kite-tracker/kite/internal/hot"
+	"github.com/kite-tracker/kite/internal/routing"
+	"github.com/kite-tracker/kite/internal/snapshot"
+)
+
+type visitorIdent = hot.VisitorID
+
+var errTooManyHops = fmt.Errorf("campaign action chained more than %d times", routing.MaxHops)
+
+// route runs the visitor through the entry campaign and any campaigns its
+// `campaign` actions chain to. It returns every hop's decision; the last one
+// is where the visitor goes.
+func (h *Handler) route(ctx context.Context, snap *snapshot.Snapshot, entry *routing.Campaign, vis *visit) ([]routing.Decision, error) {
+	camp := entry
+	var trail []routing.Decision
+	for hop := 0; ; hop++ {
+		vis.in.Counters = h.readCounters(ctx, camp, vis)
+		d := routing.Route(camp, &vis.in)
+		trail = append(trail, d)
+		if d.Action != routing.ActionCampaign {
+			h.writeCounters(ctx, camp, vis, &d)
+			return trail, nil
+		}
+		if hop == routing.MaxHops {
+			return trail, errTooManyHops
+		}
+		next := snap.CampaignRef(strings.TrimSpace(d.Payload))
+		if next == nil {
+			return trail, fmt.Errorf("campaign action points at unknown campaign %q", d.Payload)
+		}
+		camp = next
+	}
+}
+
+// redisUp tells whether Redis may be asked now (see redisDownUntil).
+func (h *Handler) redisUp(now time.Time) bool {
+	return h.r != nil && now.UnixNano() >= h.redisDownUntil.Load()
+}
+
+func (h *Handler) redisFailed(err error, now time.Time) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	if h.redisDownUntil.Swap(now.Add(time.Second).UnixNano()) < now.UnixNano() {
+		h.log.Warn("track: redis counters unavailable, treating visitors as unique and streams as unlimited for 1s", "err", err)
+	}
+}
+
+// readCounters reads the campaign's uniqueness, limit, cap and binding
+// counters in one round trip; on failure every visitor is unique.
+func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis *visit) routing.Counters {
+	now := time.Now()
+	if !h.redisUp(now) {
+		return routing.Counters{}
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.opt.RedisTimeout)
+	defer cancel()
+	n := &camp.Needs
+	c, err := h.r.ReadCounters(ctx, hot.CounterRead{
+		Visitor: vis.ident, CampaignID: camp.Model.ID, Uniq: n.Uniq, LimitStreams: n.LimitStreams,
+		Caps: n.Caps, Bind: camp.BindStream, Now: vis.in.Now,
+	})
+	if err != nil {
+		h.redisFailed(err, now)
+	}
+	return c
+}
+
+// writeCounters marks the visitor as seen in the campaign, globally and in
+// the chosen stream, counts the click against the stream's limits and
+// remembers the binding.
+func (h *Handler) writeCounters(ctx context.Context, camp *routing.Campaign, vis *visit, d *routing.Decision) {
+	now := time.Now()
+	if vis.dryRun || d.Stream == nil || !h.redisUp(now) {
+		return
+	}
+	sid := d.Stream.Model.ID
+	w := hot.CounterWrite{Visitor: vis.ident, CampaignID: camp.Model.ID, Now: vis.in.Now,
+		TTL: time.Duration(max(camp.Model.CookiesTTL, 1)) * time.Hour}
+	for _, k := range camp.Needs.Uniq {
+		if k.Scope != routing.ScopeStream || k.StreamID == sid {
+			w.Mark = append(w.Mark, k)
+		}
+	}
+	for _, ls := range camp.Needs.LimitStreams {
+		if ls == sid {
+			w.LimitStream = sid
+		}
+	}
+	if camp.BindStream {
+		b := routing.Binding{StreamID: sid}
+		if d.Landing != nil {
+			b.LandingID = d.Landing.ID
+		}
+		if d.Offer != nil {
+			b.OfferID = d.Offer.ID
+		}
+		w.Bind = &b
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.opt.RedisTimeout)
+	defer cancel()
+	if err := h.r.WriteCounters(ctx, w); err != nil {
+		h.redisFailed(err, now)
+	}
+}
+
+var visitorCodeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// visitorCode reads the visitor's cookie, or mints a code and sets it for
+// the campaign's cookies_ttl (not on HEAD: nothing is recorded there).
+func (h *Handler) visitorCode(c echo.Context, camp *routing.Campaign, dryRun bool) string {
+	if ck, err := c.Cookie(h.opt.CookieName); err == nil && visitorCodeRE.MatchString(ck.Value) {
+		return ck.Value
+	}
+	code := strings.ReplaceAll(uuid.NewString(), "-", "")
+	if !dryRun {
+		ttl := max(camp.Model.CookiesTTL, 1) * 3600
+		c.Response().Header().Add("Set-Cookie", h.opt.CookieName+"="+code+"; Path=/; Max-Age="+fmt.Sprint(ttl)+"; HttpOnly; SameSite=Lax")
+	}
+	return code
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Click-path benchmark (issue 3 "Speed"): a bare net/http 302 vs Kite's
+# tracking link under the same flat-out load, Kite at a fixed 5,000/s, Kite's
+# peak RSS, and after the run: clicks stored in SQL == redirects answered.
+#
+# Usage: scripts/bench-clicks.sh KITE_URL [KITE_PID] [DB_URL]
+#   KITE_URL  a tracking link of a running Kite, e.g. http://127.0.0.1:8080/ALIAS?sub_id_1={n}
+#             ("{n}" becomes the request number)
+#   KITE_PID  pid of that kite process (peak RSS from /proc/PID/status VmHWM); optional
+#   DB_URL    its database (postgres://... or sqlite:PATH) to count stored clicks; optional
+# The same can come from the environment (KITE_URL, KITE_PID, KITE_DATABASE_URL), plus:
+#   DURATION=20s RATE=5000 CONCURRENCY=64 BASELINE_LISTEN=127.0.0.1:18090
+#   KITE_BENCH=path/to/kite-bench (built if unset)  WAIT_SQL=120 (seconds for the writer)
+#   STRICT=1 (exit 1 when a target is missed; 0 = report only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KITE_URL=${1:-${KITE_URL:-}}
+KITE_PID=${2:-${KITE_PID:-}}
+DB_URL=${3:-${KITE_DATABASE_URL:-}}
+DURATION=${DURATION:-20s}
+RATE=${RATE:-5000}
+CONCURRENCY=${CONCURRENCY:-64}
+BASELINE_LISTEN=${BASELINE_LISTEN:-127.0.0.1:18090}
+WAIT_SQL=${WAIT_SQL:-120}
+STRICT=${STRICT:-1}
+[ -n "$KITE_URL" ] || { sed -n '2,16p' "$0"; exit 2; }
+
+work=$(mktemp -d)
+baseline_pid=""
+cleanup() {
+  [ -n "$baseline_pid" ] && kill "$baseline_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+BENCH=${KITE_BENCH:-}
+if [ -z "$BENCH" ]; then
+  BENCH="$work/kite-bench"
+  go build -o "$BENCH" ./cmd/kite-bench
+fi
+
+# field NAME FILE: a value from kite-bench's "RESULT k=v ..." line.
+field() { grep '^RESULT ' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+count_sql() {
+  case "$DB_URL" in
+    postgres://*|postgresql://*) psql "$DB_URL" -Atqc "SELECT count(*) FROM clicks" ;;
+    sqlite://*) sqlite3 "${DB_URL#sqlite://}" "SELECT count(*) FROM clicks" ;;
+    sqlite:*) sqlite3 "${DB_URL#sqlite:}" "SELECT count(*) FROM clicks" ;;
+    *) echo "" ;;
+  esac
+}
+
+load() { # load NAME URL RATE
+  echo "== $1"
+  "$BENCH" clicks -url "$2" -rate "$3" -duration "$DURATION" -concurrency "$CONCURRENCY" | tee "$work/$1.out"
+  echo
+}
+
+before=$(count_sql)
+
+# The baseline answers the same path and query, so both sides parse alike.
+path_query="/${KITE_URL#*://*/}"
+"$BENCH" baseline -listen "$BASELINE_LISTEN" >"$work/baseline.log" 2>&1 &
+baseline_pid=$!
+for _ in $(seq 50); do
+  curl -s -o /dev/null "http://$BASELINE_LISTEN/" && break
+  sleep 0.1
+done
+
+load baseline "http://$BASELINE_LISTEN$path_query" 0
+kill "$baseline_pid" 2>/dev/null || true
+wait "$baseline_pid" 2>/dev/null || true
+baseline_pid=""
+load kite-flat "$KITE_URL" 0
+load kite-rate "$KITE_URL" "$RATE"
+
+base_rps=$(field rps "$work/baseline.out")
+kite_rps=$(field rps "$work/kite-flat.out")
+ratio=$(awk -v k="$kite_rps" -v b="$base_rps" 'BEGIN { if (b > 0) printf "%.2f", k / b; else print "0" }')
+p50=$(field p50_ms "$work/kite-rate.out")
+p99=$(field p99_ms "$work/kite-rate.out")
+p99c=$(field p99_corrected_ms "$work/kite-rate.out")
+rate_rps=$(field rps "$work/kite-rate.out")
+redirects=$(( $(field redirects "$work/kite-flat.out") + $(field redirects "$work/kite-rate.out") ))
+
+rss_mb=""
+if [ -n "$KITE_PID" ] && [ -r "/proc/$KITE_PID/status" ]; then
+  rss_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$KITE_PID/status")
+fi
+
+stored=""
+if [ -n "$before" ]; then
+  # The SQL writer runs behind the redirects: wait until it caught up or stalls.
+  deadline=$(( $(date +%s) + WAIT_SQL ))
+  while :; do
+    stored=$(( $(count_sql) - before ))
+    [ "$stored" -ge "$redirects" ] && break
+    [ "$(date +%s)" -ge "$deadline" ] && break
+    sleep 1
+  done
+fi
+
+fails=0
+verdict() { # verdict LABEL OK(0/1)
+  if [ "$2" = 1 ]; then echo "  ok    $1"; else echo "  MISS  $1"; fails=$((fails + 1)); fi
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? 1 : 0 }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? 1 : 0 }'; }
+
+echo "== summary"
+printf 'baseline (bare net/http 302), flat out: %s/s\n' "$base_rps"
+printf 'kite tracking link, flat out:          %s/s\n' "$kite_rps"
+printf 'ratio kite/baseline:                   %s\n' "$ratio"
+printf 'kite at %s/s (achieved %s/s):      p50 %sms  p99 %sms  (p99 from intended start %sms)\n' \
+  "$RATE" "$rate_rps" "$p50" "$p99" "$p99c"
+rss_text="n/a (no KITE_PID)"
+[ -n "$rss_mb" ] && rss_text="$rss_mb MB"
+printf 'kite peak RSS (VmHWM):                 %s\n' "$rss_text"
+printf 'redirects answered (3xx):              %s\n' "$redirects"
+printf 'clicks stored in SQL during the run:   %s\n' "${stored:-n/a (no DB_URL)}"
+verdict "ratio >= 0.5 ($ratio)" "$(ge "$ratio" 0.5)"
+verdict "p99 < 5 ms at $RATE/s (${p99}ms)" "$(lt "$p99" 5)"
+[ -n "$rss_mb" ] && verdict "peak RSS < 300 MB (${rss_mb} MB)" "$(lt "$rss_mb" 300)"
+[ -n "$stored" ] && verdict "clicks in SQL == redirects ($stored vs $redirects)" "$([ "$stored" = "$redirects" ] && echo 1 || echo 0)"
+if [ "$fails" -gt 0 ] && [ "$STRICT" = 1 ]; then
+  exit 1
+fi
