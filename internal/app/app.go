@@ -43,7 +43,7 @@ type App struct {
 	// stages are stopped in order on shutdown: the HTTP server first (no new
 	// clicks), then the recorder (flush what it holds), then everything that
 	// consumes what the recorder produced.
-	stages [][]task
+	stages  [][]task
 	closers []func() error
 }
 

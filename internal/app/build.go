@@ -141,4 +141,3 @@ func (n changeNotifier) ConfigChanged(ctx context.Context) error {
 	}
 	return nil
 }
-
