@@ -56,3 +56,27 @@ func TestMigrateUpAndStatusOnSQLite(t *testing.T) {
 		t.Fatalf("bad migrate arg exit %d, want 2", code)
 	}
 }
+
+func TestUserCreateFromStdin(t *testing.T) {
+	t.Setenv("KITE_DATABASE_URL", "sqlite:"+t.TempDir()+"/k.db")
+	var out, errOut bytes.Buffer
+	code := run([]string{"user", "create", "--login", "alice", "--password-stdin", "--admin"},
+		strings.NewReader("correct horse battery staple\n"), &out, &errOut)
+	if code != 0 || !strings.Contains(out.String(), "created user alice") || !strings.Contains(out.String(), "ADMIN") {
+		t.Fatalf("create: %d %q %q", code, out.String(), errOut.String())
+	}
+	if strings.Contains(out.String()+errOut.String(), "horse") {
+		t.Fatal("password echoed")
+	}
+	code = run([]string{"user", "create", "--login", "alice", "--password-stdin"},
+		strings.NewReader("another long password\n"), &out, &errOut)
+	if code == 0 {
+		t.Fatal("duplicate login accepted")
+	}
+	if code := run([]string{"user", "create", "--login", "bob"}, strings.NewReader("x\n"), &out, &errOut); code != 2 {
+		t.Fatalf("missing --password-stdin: exit %d, want 2", code)
+	}
+	if code := run([]string{"user", "create", "--login", "bob", "--password-stdin"}, strings.NewReader(""), &out, &errOut); code != 2 {
+		t.Fatalf("empty stdin: exit %d, want 2", code)
+	}
+}

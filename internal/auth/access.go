@@ -30,12 +30,13 @@ const (
 // to the selected objects and groups (campaigns and offers carry such lists;
 // for other entities it reads as read_only), and reading of lists, which the
 // caller filters object by object. users and settings are for ADMIN only;
-// reports and logs need reports_access.
+// reports and logs need reports_access. Every active user manages their
+// own API keys (EntityOwnAPIKeys).
 func Can(u *model.User, entity string, write bool, objectID int64, groupID *int64) bool {
 	if u == nil || u.State != model.StateActive {
 		return false
 	}
-	if u.Type == model.UserTypeAdmin {
+	if u.Type == model.UserTypeAdmin || entity == EntityOwnAPIKeys {
 		return true
 	}
 	var a model.AccessData

@@ -54,6 +54,8 @@ func TestCan(t *testing.T) {
 		{"sel without lists reads", sel, EntityLandings, false, 4, nil, true},
 		{"sel nothing selected", selNone, EntityCampaigns, false, 1, nil, false},
 		{"no access type", full, EntityTrafficSources, false, 0, nil, false},
+		{"user own keys", ro, EntityOwnAPIKeys, true, 0, nil, true},
+		{"disabled user no own keys", &model.User{Type: model.UserTypeUser, State: model.StateDisabled}, EntityOwnAPIKeys, true, 0, nil, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -144,3 +144,17 @@ func TestCampaignChaining(t *testing.T) {
 		})
 	}
 }
+
+// Two nodes sharing the database (so the postback key) accept each other's
+// double meta hops.
+func TestDoubleMetaHopWorksAcrossNodes(t *testing.T) {
+	d := actionData("redirect", "double_meta", "")
+	d.Settings = []model.Setting{{Key: model.SettingPostbackKey, Value: "pbkey-123"}}
+	a, b := newRig(t, d, nil), newRig(t, d, nil)
+	body := a.get("/summer").Body.String()
+	i := strings.Index(body, "/?_dm=")
+	hop := strings.ReplaceAll(body[i:i+strings.IndexByte(body[i:], '"')], "&amp;", "&")
+	if w := b.get(hop); w.Code != 200 || !strings.Contains(w.Body.String(), "https://offer.example/go?click=") {
+		t.Fatalf("node b refused node a's hop: %d", w.Code)
+	}
+}

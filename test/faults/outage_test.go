@@ -20,6 +20,7 @@ type outageResult struct {
 	readyOtherwise  int64 // /readyz answered anything else during the outage
 	readyAfter      int   // /readyz after recovery
 	retry503, no503 int
+	spooled, replayed float64 // recorder metrics: proof the outage path ran
 }
 
 // runOutage runs the click and postback load, stops a service for the
@@ -56,6 +57,8 @@ func runOutage(t *testing.T, rg *rig, stop, start func()) outageResult {
 	time.Sleep(10 * time.Second)
 	clicks.stop()
 	pbs.stop()
+	res.spooled, _ = rg.nodes[0].metric("kite_clicks_spooled_total")
+	res.replayed, _ = rg.nodes[0].metric("kite_clicks_replayed_total")
 
 	res.clicks, res.pbs = clicks, pbs
 	var err error
@@ -100,9 +103,11 @@ func TestRedisOutage(t *testing.T) {
 		c.lost == 0 && c.duplicated == 0 && p.lost == 0 && p.duplicated == 0 && r.no503 == 0 &&
 		unanswered(r.pbs.loadStats) == 0
 	verdict(t, ok, "clicks sent=%d answered=%d non302=%d stored=%d lost=%d duplicated=%d | "+
-		"postbacks sent=%d answered=%d accepted=%d stored=%d lost=%d duplicated=%d 503+retry=%d 503-no-retry=%d",
+		"postbacks sent=%d answered=%d accepted=%d stored=%d lost=%d duplicated=%d 503+retry=%d 503-no-retry=%d | "+
+		"spooled=%.0f replayed=%.0f readyz during: 503=%d other=%d",
 		r.clicks.sent.Load(), r.clicks.answered.Load(), nonRedirects(r.clicks.loadStats), c.stored, c.lost, c.duplicated,
-		r.pbs.sent.Load(), r.pbs.answered.Load(), p.acked, p.stored, p.lost, p.duplicated, r.retry503, r.no503)
+		r.pbs.sent.Load(), r.pbs.answered.Load(), p.acked, p.stored, p.lost, p.duplicated, r.retry503, r.no503,
+		r.spooled, r.replayed, r.ready503, r.readyOtherwise)
 }
 
 // TestPostgresOutage: Postgres stopped for 20 s. Redirects keep flowing from

@@ -23,6 +23,7 @@ const (
 	networks  = auth.EntityAffiliateNetworks
 	users     = auth.EntityUsers
 	settings  = auth.EntitySettings
+	ownKeys   = auth.EntityOwnAPIKeys
 )
 
 // routes is the admin API, one line per route: method, path, handler, entity, read/write.
@@ -44,6 +45,8 @@ func (a *API) routes() []Route {
 		{POST, "/campaigns/:id/restore", setState(c.SetCampaignState, model.StateActive), campaigns, write},
 		{GET, "/campaigns/:id/streams", a.campaignStreams, campaigns, read},
 
+		{GET, "/streams/deleted", a.listDeletedStreams, streams, read},
+		{GET, "/streams/search", a.searchStreams, streams, read},
 		{POST, "/streams", create(c.CreateStream), streams, write},
 		{GET, "/streams/:id", get(c.GetStream), streams, read},
 		{PUT, "/streams/:id", update(c.UpdateStream), streams, write},
@@ -119,5 +122,8 @@ func (a *API) routes() []Route {
 		{GET, "/users/:id/api_keys", get(a.users.ListAPIKeys), users, read},
 		{POST, "/users/:id/api_keys", a.createAPIKey, users, write},
 		{DELETE, "/api_keys/:id", get(a.users.RevokeAPIKey), users, write},
+		{GET, "/users/me/api_keys", a.listOwnAPIKeys, ownKeys, read},
+		{POST, "/users/me/api_keys", a.createOwnAPIKey, ownKeys, write},
+		{DELETE, "/users/me/api_keys/:id", a.revokeOwnAPIKey, ownKeys, write},
 	}
 }

@@ -95,11 +95,14 @@ func TestBrowserBuyerFlow(t *testing.T) {
 		chromedp.SetValue("#f-affiliate_network_id", "1"),
 		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`.flash`), screenshot(dir, "04-offer"))
 	run("traffic source",
-		chromedp.Navigate(base+"/traffic_sources/new?preset=PropellerAds"), chromedp.WaitVisible(`#f-parameters`),
+		chromedp.Navigate(base+"/traffic_sources/new?preset=PropellerAds"),
+		chromedp.WaitVisible(`//div[contains(@class,'json-editor')]//input[@aria-label="Source's query name"]`),
 		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`.flash`), screenshot(dir, "05-source"))
 	run("campaign",
 		chromedp.Navigate(base+"/campaigns/new"), chromedp.SendKeys("#f-name", "Browser campaign"),
 		chromedp.SendKeys("#f-alias", "browser"), chromedp.SetValue("#f-traffic_source_id", "1"),
+		chromedp.Click(`//button[text()="Add postback"]`),
+		chromedp.SendKeys(`//div[contains(@class,'json-editor')]//input[@aria-label="URL"]`, "https://ts.example/pb?c={external_id}"),
 		chromedp.Click(`form[method=post] button.primary`), chromedp.WaitVisible(`#tracking-link`))
 	link, err := chromedp.Run(ctx, chromedp.Value("#tracking-link"))
 	if err != nil {
@@ -129,6 +132,14 @@ func TestBrowserBuyerFlow(t *testing.T) {
 	addStream("Everyone", "default", false)
 	run("campaign page", screenshot(dir, "07-campaign"))
 
+	camp, err := en.cat.GetCampaign(t.Context(), 1)
+	if err != nil || len(camp.Postbacks) != 1 || camp.Postbacks[0].URL != "https://ts.example/pb?c={external_id}" {
+		t.Errorf("campaign S2S postback from the table editor: %+v %v", camp, err)
+	}
+	src, err := en.cat.GetTrafficSource(t.Context(), 1)
+	if err != nil || !strings.Contains(string(src.Parameters), "${zoneid}") {
+		t.Errorf("source parameters from the preset: %v %v", src, err)
+	}
 	streams, err := en.cat.ListStreams(t.Context(), 1, "")
 	if err != nil || len(streams) != 2 {
 		t.Fatalf("streams: %v %d", err, len(streams))
