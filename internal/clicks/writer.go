@@ -49,12 +49,12 @@ func NewWriter(opt Options, r *hot.Redis, st *store.Store, log *slog.Logger) *Wr
 // first so its last clicks are in the stream.
 func (w *Writer) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		if err := w.ensureGroup(ctx); err == nil {
+		err := w.ensureGroup(ctx)
+		if err == nil {
 			break
-		} else {
-			w.log.Warn("cannot create consumer group, retrying", "err", err)
-			sleep(ctx, time.Second)
 		}
+		w.log.Warn("cannot create consumer group, retrying", "err", err)
+		sleep(ctx, time.Second)
 	}
 	w.forgetIdleConsumers(ctx)
 	for ctx.Err() == nil {

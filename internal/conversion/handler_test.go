@@ -73,6 +73,12 @@ func TestPostbackInputRules(t *testing.T) {
 					t.Errorf("conversion %+v", c)
 				}
 			}},
+		{name: "binary junk is made storable", target: pb + "{id}&tid=a%ff%00b&sub_id_1=%c3%28&zz=%00", ip: "198.51.100.4", code: 200, outcome: "accepted",
+			check: func(t *testing.T, c model.Conversion) {
+				if c.TID != "a\uFFFDb" || !strings.Contains(string(c.Params), "\"sub_id_1\":\"\uFFFD(\"") {
+					t.Errorf("conversion %+v", c)
+				}
+			}},
 		{name: "over-long tid is cut", target: pb + "{id}&tid=" + longTID, ip: "198.51.100.4", code: 200, outcome: "accepted",
 			check: func(t *testing.T, c model.Conversion) {
 				if c.TID != longTID[:maxTID] {

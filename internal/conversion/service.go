@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,9 @@ type Options struct {
 	// it requests queue in memory instead of taking every pooled database
 	// connection, so the S2S worker and the joiner still get theirs.
 	MaxConcurrent int
+	// TrustedProxies are the proxies whose X-Forwarded-For / X-Real-IP name
+	// the sender (KITE_TRUSTED_PROXIES); empty = the TCP peer is the sender.
+	TrustedProxies []netip.Prefix
 	// OnOutbox is called (never blocking) after a commit that queued S2S
 	// postbacks; wire it to s2s.Worker.Notify for sub-poll delivery latency.
 	OnOutbox func()
@@ -112,7 +116,7 @@ func (s *Service) HandlePostback(c echo.Context) error {
 	if key == "" {
 		key = vals.Get("key")
 	}
-	pb := Postback{Key: key, Method: r.Method, RemoteIP: c.RealIP(), Raw: rawRequest(r, body, key),
+	pb := Postback{Key: key, Method: r.Method, RemoteIP: s.remoteIP(r), Raw: rawRequest(r, body, key),
 		Values: vals, bad: bad}
 	res, err := s.Process(r.Context(), pb)
 	if err != nil {

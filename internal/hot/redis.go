@@ -33,19 +33,22 @@ func Open(ctx context.Context, url, prefix string, log *slog.Logger) (*Redis, er
 			return nil, fmt.Errorf("start in-process redis: %w", err)
 		}
 		r.embedded = m
-		r.C = redis.NewClient(&redis.Options{Addr: m.Addr()})
+		r.C = redis.NewClient(&redis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
 		if log != nil {
 			log.Info("embedded redis started: in-process, single node, clicks cache kept in memory only", "addr", m.Addr())
 		}
 	case strings.HasPrefix(url, "redis+cluster://"):
 		addrs := strings.Split(strings.TrimPrefix(url, "redis+cluster://"), ",")
-		r.C = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+		r.C = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
 	default:
 		opt, err := redis.ParseURL(url)
 		if err != nil {
 			return nil, fmt.Errorf("parse redis url: %w", err)
 		}
 		opt.PoolSize = 64
+		// Without this go-redis ignores context deadlines, and a hung Redis
+		// would hold every redirect for the socket timeout.
+		opt.ContextTimeoutEnabled = true
 		r.C = redis.NewClient(opt)
 	}
 	return r, nil

@@ -55,8 +55,9 @@ func (b *base) convFields() []*float64 {
 		&b.RejectedRevenue, &b.RebillRevenue}
 }
 
-// sideQuery builds the aggregate query of one side of the report.
-func (p *plan) sideQuery(g *gen, aggs []string) *sqlBuf {
+// sideQuery builds the aggregate query of one side of the report; where,
+// when set, replaces the plain range condition on the time column.
+func (p *plan) sideQuery(g *gen, aggs []string, where *sqlBuf) *sqlBuf {
 	var q sqlBuf
 	q.add("/* report.sideQuery */ SELECT ")
 	for i, d := range p.dims {
@@ -77,7 +78,11 @@ func (p *plan) sideQuery(g *gen, aggs []string) *sqlBuf {
 		}
 	}
 	q.add(p.fromClause(g))
-	q.add(" WHERE "+g.timeCol+" >= ? AND "+g.timeCol+" < ?", p.span.From, p.span.To)
+	if where != nil {
+		q.add(where.String(), where.args...)
+	} else {
+		q.add(" WHERE "+g.timeCol+" >= ? AND "+g.timeCol+" < ?", p.span.From, p.span.To)
+	}
 	for _, f := range p.dimFilters {
 		e, args := g.predicate(f)
 		q.add(" AND "+e, args...)
@@ -139,12 +144,19 @@ func clickJoin(pg bool) string {
 		"AND k.created_at <= c.click_created_at + INTERVAL '1 minute'"
 }
 
-// clickGen and convGen pick the source of each side.
-func (p *plan) clickGen(pg bool) *gen {
+// clickSides are the queries of the click side: raw clicks, or a cube plus
+// raw clicks of the hours the cube cannot split exactly.
+func (p *plan) clickSides(pg bool) []sideSpec {
+	raw := &gen{pg: pg, src: srcRaw, timeCol: "k.created_at", span: p.span}
 	if p.raw {
-		return &gen{pg: pg, src: srcRaw, timeCol: "k.created_at", span: p.span}
+		return []sideSpec{{p.sideQuery(raw, rawClickAggs, nil), (*base).clickFields}}
 	}
-	return &gen{pg: pg, src: srcRollup, timeCol: "h.hour", span: p.span}
+	cube := &gen{pg: pg, src: srcRollup, timeCol: "h.hour", span: p.span}
+	sides := []sideSpec{{p.sideQuery(cube, rollupClickAggs, p.cubeTimeClause()), (*base).clickFields}}
+	if len(p.splits) > 0 {
+		sides = append(sides, sideSpec{p.sideQuery(raw, rawClickAggs, p.splitTimeClause()), (*base).clickFields})
+	}
+	return sides
 }
 
 func (p *plan) convGen(pg bool) *gen {

@@ -39,8 +39,9 @@ type Result struct {
 	Rows    []map[string]any `json:"rows"`
 	Total   int              `json:"total"`
 	Summary map[string]any   `json:"summary"`
-	// Source names the table the click side was read from ("clicks" when
-	// raw, else the rollup cube), for logs, benchmarks and tests.
+	// Source names the tables the click side was read from ("clicks" when
+	// raw, a rollup cube, or "cube+clicks" when raw clicks filled in hours
+	// the cube cannot split), for logs, benchmarks and tests.
 	Source string `json:"-"`
 }
 
@@ -58,14 +59,10 @@ func (r *Reports) Run(ctx context.Context, req Request) (*Result, error) {
 	pg := r.st.IsPostgres()
 	var sides []sideSpec
 	if p.needClicks {
-		aggs := rollupClickAggs
-		if p.raw {
-			aggs = rawClickAggs
-		}
-		sides = append(sides, sideSpec{p.sideQuery(p.clickGen(pg), aggs), (*base).clickFields})
+		sides = append(sides, p.clickSides(pg)...)
 	}
 	if p.needConv {
-		sides = append(sides, sideSpec{p.sideQuery(p.convGen(pg), convAggs), (*base).convFields})
+		sides = append(sides, sideSpec{p.sideQuery(p.convGen(pg), convAggs, nil), (*base).convFields})
 	}
 	groups, order, err := r.collectSides(ctx, p, sides)
 	if err != nil {
@@ -91,8 +88,11 @@ func (p *plan) assemble(groups map[string]*group, order []string, names map[stri
 	}
 	p.sortGroups(kept, names)
 	res := &Result{Columns: p.columns, Total: len(kept), Source: p.cube}
-	if p.raw {
+	switch {
+	case p.raw:
 		res.Source = "clicks"
+	case len(p.splits) > 0:
+		res.Source = p.cube + "+clicks"
 	}
 	from, to := p.window(len(kept))
 	res.Rows = make([]map[string]any, 0, to-from)

@@ -58,10 +58,12 @@ type plan struct {
 	sort        []Sort
 	needClicks  bool
 	needConv    bool
-	raw         bool   // read raw clicks instead of an hourly rollup
-	cube        string // the rollup table when not raw
-	convJoined  bool   // conversions need their click's raw columns
-	convByClick bool   // attribution by click time
+	raw         bool        // read raw clicks instead of an hourly rollup
+	cube        string      // the rollup table when not raw
+	splits      []hourSpan  // raw-read stretches beside the cube
+	splitStarts []time.Time // the UTC hours the cube must skip
+	convJoined  bool        // conversions need their click's raw columns
+	convByClick bool        // attribution by click time
 	columns     []string
 }
 
@@ -170,9 +172,10 @@ func (p *plan) addSort(sorts []Sort) error {
 	return nil
 }
 
-// choose picks the cheapest source: the hourly rollup when every dimension
-// grouped or filtered on is in it and the zone's hours line up with UTC hours,
-// else raw clicks.
+// choose picks the cheapest source: the smallest hourly cube holding every
+// dimension grouped or filtered on (with raw clicks for the few hours a
+// half-hour zone splits, see splits.go); else raw clicks. Conversions need their click's raw row only for
+// dimensions the conversions table does not copy (sub ids, region, ...).
 func (p *plan) choose() {
 	for _, d := range p.dims {
 		p.raw = p.raw || !d.rollup
@@ -181,8 +184,11 @@ func (p *plan) choose() {
 		p.raw = p.raw || !f.dim.rollup
 	}
 	p.convJoined = p.raw && !p.allRollupDims()
-	if !p.span.wholeHourAligned() {
-		p.raw = true
+	p.splits, p.splitStarts = nil, nil
+	if !p.raw {
+		spans, starts, ok := p.splitHours()
+		p.raw = !ok
+		p.splits, p.splitStarts = spans, starts
 	}
 	p.cube = p.pickCube()
 	if !p.needClicks && !p.needConv {
@@ -192,7 +198,7 @@ func (p *plan) choose() {
 
 func (p *plan) allRollupDims() bool {
 	for _, d := range p.dims {
-		if !d.rollup {
+		if !d.rollup && d.kind != kindTime {
 			return false
 		}
 	}

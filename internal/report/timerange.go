@@ -125,21 +125,6 @@ func presetRange(name string, now time.Time) (from, to time.Time, ok bool) {
 	return time.Time{}, time.Time{}, false
 }
 
-// wholeHourAligned tells whether the hourly UTC rollup can serve the span
-// exactly: both ends fall on a UTC hour and every local hour in between starts
-// on a UTC hour (false for Asia/Kolkata's +05:30).
-func (s span) wholeHourAligned() bool {
-	if s.From.Truncate(time.Hour) != s.From || s.To.Truncate(time.Hour) != s.To {
-		return false
-	}
-	for _, seg := range offsetSegments(s.Loc, s.From, s.To) {
-		if seg.offset%3600 != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // offsetSegment is a stretch of time with one UTC offset; until is exclusive
 // (zero for the last one).
 type offsetSegment struct {

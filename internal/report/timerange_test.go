@@ -67,8 +67,10 @@ func TestDatesAndAlignment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !sp.From.Equal(tc.from) || !sp.To.Equal(tc.to) || sp.wholeHourAligned() != tc.aligned {
-			t.Errorf("%+v: got [%s, %s) aligned %v", tc.r, sp.From, sp.To, sp.wholeHourAligned())
+		p := &plan{span: sp}
+		_, starts, _ := p.splitHours()
+		if !sp.From.Equal(tc.from) || !sp.To.Equal(tc.to) || (len(starts) == 0) != tc.aligned {
+			t.Errorf("%+v: got [%s, %s) split hours %v", tc.r, sp.From, sp.To, starts)
 		}
 	}
 	if _, err := (Range{From: "2026-03-02", To: "2026-03-01"}).resolve(now); err == nil {

@@ -2,10 +2,13 @@ package track
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kite-tracker/kite/internal/hot"
 	"github.com/kite-tracker/kite/internal/model"
@@ -75,6 +78,42 @@ func TestDeadRedisKeepsServing(t *testing.T) {
 		}
 		if !g.rec.last(t).IsUniqueCampaign {
 			t.Fatal("with Redis down every visitor counts as unique")
+		}
+	}
+}
+
+// A Redis that accepts connections but never answers must cost a click at
+// most the counters timeout, and later clicks nothing (the breaker). The
+// client needs ContextTimeoutEnabled, which hot.Open must set.
+func TestHungRedisDoesNotHoldRedirects(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		var conns []net.Conn // held open, never answered
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				for _, c := range conns {
+					c.Close()
+				}
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	hung := &hot.Redis{C: redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ContextTimeoutEnabled: true, MaxRetries: -1})}
+	defer hung.C.Close()
+	g := newRig(t, basic("http", ""), hung, func(o *Options) { o.RedisTimeout = 30 * time.Millisecond })
+	for i := range 3 {
+		start := time.Now()
+		if w := g.get("/summer"); w.Code != http.StatusFound {
+			t.Fatalf("status %d", w.Code)
+		}
+		if took := time.Since(start); took > 500*time.Millisecond {
+			t.Fatalf("click %d waited %v on a hung Redis", i, took)
 		}
 	}
 }

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// accReceiver is an S2S postback endpoint on 127.0.0.1 that remembers every
+// request it got, per path.
+type accReceiver struct {
+	mu   sync.Mutex
+	hits map[string][]url.Values
+}
+
+func (r *accReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.hits[req.URL.Path] = append(r.hits[req.URL.Path], req.URL.Query())
+	r.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (r *accReceiver) got(path string) []url.Values {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]url.Values(nil), r.hits[path]...)
+}
+
+var accUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// TestAcceptanceClickToConversion is the loop across packages against a real
+// node: tracking link -> 302 to the offer with the click id -> the click in
+// clicks/log -> postbacks lead then sale -> the sale in conversions/log ->
+// report/build by campaign shows 1 click, 1 conversion and the revenue ->
+// the campaign's and the traffic source's S2S postbacks each delivered once.
+func TestAcceptanceClickToConversion(t *testing.T) {
+	rcv := &accReceiver{hits: map[string][]url.Values{}}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	cfg := testConfig(t)
+	base, _ := startNode(t, cfg)
+	api := accClient{t: t, base: base, key: cfg.Admin.APIKey}
+	camp := accCreateCampaign(t, api, srv.URL)
+	cid := camp.campaign["id"]
+
+	subid := accClick(t, base, "/keto-acc?subid=ext-77&zoneid=z1")
+
+	rangeToday := accObj{"interval": "today", "timezone": "UTC"}
+	byCampaign := []accObj{{"name": "campaign_id", "operator": "EQUALS", "expression": cid}}
+	accEventually(t, 10*time.Second, "click in clicks/log", func() (bool, string) {
+		var log struct {
+			Rows  []accObj `json:"rows"`
+			Total int      `json:"total"`
+		}
+		api.ok("POST", "/clicks/log", accObj{"range": rangeToday, "limit": 10, "filters": byCampaign,
+			"columns": []string{"sub_id", "campaign_id", "external_id", "sub_id_1"}}, &log)
+		ok := log.Total == 1 && len(log.Rows) == 1 && log.Rows[0]["sub_id"] == subid &&
+			log.Rows[0]["external_id"] == "ext-77" && log.Rows[0]["sub_id_1"] == "z1"
+		return ok, fmt.Sprint(log)
+	})
+
+	for _, q := range []string{"status=lead", "status=sale&payout=20&tid=t-1"} {
+		resp, err := http.Get(fmt.Sprintf("%s/%s/postback?subid=%s&%s", base, cfg.PostbackKey, subid, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("postback %s: %d", q, resp.StatusCode)
+		}
+	}
+
+	accEventually(t, 10*time.Second, "sale in conversions/log", func() (bool, string) {
+		var log struct {
+			Rows  []accObj `json:"rows"`
+			Total int      `json:"total"`
+		}
+		api.ok("POST", "/conversions/log", accObj{"range": rangeToday, "limit": 10, "filters": byCampaign,
+			"columns": []string{"sub_id", "status", "previous_status", "revenue", "tid"}}, &log)
+		ok := log.Total == 1 && len(log.Rows) == 1 && log.Rows[0]["sub_id"] == subid &&
+			log.Rows[0]["status"] == "sale" && log.Rows[0]["previous_status"] == "lead" &&
+			log.Rows[0]["tid"] == "t-1" && accNumber(log.Rows[0]["revenue"]) == 20
+		return ok, fmt.Sprint(log)
+	})
+
+	accEventually(t, 10*time.Second, "report by campaign", func() (bool, string) {
+		var rep struct {
+			Rows []accObj `json:"rows"`
+		}
+		api.ok("POST", "/report/build", accObj{"range": rangeToday, "grouping": []string{"campaign"},
+			"metrics": []string{"clicks", "conversions", "revenue"}, "filters": byCampaign}, &rep)
+		ok := len(rep.Rows) == 1 && accNumber(rep.Rows[0]["clicks"]) == 1 &&
+			accNumber(rep.Rows[0]["conversions"]) == 1 && accNumber(rep.Rows[0]["revenue"]) == 20
+		return ok, fmt.Sprint(rep.Rows)
+	})
+
+	accEventually(t, 15*time.Second, "S2S postbacks delivered", func() (bool, string) {
+		return len(rcv.got("/campaign")) >= 1 && len(rcv.got("/source")) >= 1,
+			fmt.Sprint(rcv.got("/campaign"), rcv.got("/source"))
+	})
+	time.Sleep(time.Second) // a second delivery would have come by now
+	campaignHits, sourceHits := rcv.got("/campaign"), rcv.got("/source")
+	if len(campaignHits) != 1 || campaignHits[0].Get("c") != subid || campaignHits[0].Get("st") != "sale" ||
+		campaignHits[0].Get("p") != "20" {
+		t.Fatalf("campaign S2S postback: %v, want once for the sale of %s with payout 20", campaignHits, subid)
+	}
+	if len(sourceHits) != 1 || sourceHits[0].Get("id") != "ext-77" || sourceHits[0].Get("st") != "sale" {
+		t.Fatalf("traffic source S2S postback: %v, want once with id=ext-77", sourceHits)
+	}
+}
+
+// accClick follows a tracking link as a visitor behind a trusted proxy and
+// returns the click id the offer URL carries.
+func accClick(t *testing.T, base, link string) string {
+	t.Helper()
+	var loc *url.URL
+	accEventually(t, 10*time.Second, "tracking link redirects", func() (bool, string) {
+		req, _ := http.NewRequest("GET", base+link, nil)
+		req.Header.Set("X-Forwarded-For", "8.8.8.8")
+		req.Header.Set("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36")
+		resp, err := accNoRedirect.Do(req)
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound {
+			return false, resp.Status
+		}
+		loc, err = url.Parse(resp.Header.Get("Location"))
+		return err == nil, resp.Header.Get("Location")
+	})
+	if loc.Host != "offer.example" || loc.Path != "/lp" || loc.Query().Get("z") != "z1" {
+		t.Fatalf("redirect to %s, want the offer with sub_id_1=z1", loc)
+	}
+	subid := loc.Query().Get("c")
+	if !accUUID.MatchString(subid) {
+		t.Fatalf("offer URL %s carries no click id", loc)
+	}
+	return subid
+}
+
+func accNumber(v any) float64 {
+	switch n := v.(type) {
+	case float64:
+		return n
+	case string:
+		var f float64
+		fmt.Sscan(n, &f)
+		return f
+	}
+	return -1
+}
