@@ -38,6 +38,7 @@ var accUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 // clicks/log -> postbacks lead then sale -> the sale in conversions/log ->
 // report/build by campaign shows 1 click, 1 conversion and the revenue ->
 // the campaign's and the traffic source's S2S postbacks each delivered once.
+// The offer has a fixed payout (12.5, payout_auto off), so that is the revenue.
 func TestAcceptanceClickToConversion(t *testing.T) {
 	rcv := &accReceiver{hits: map[string][]url.Values{}}
 	srv := httptest.NewServer(rcv)
@@ -48,7 +49,7 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 	camp := accCreateCampaign(t, api, srv.URL)
 	cid := camp.campaign["id"]
 
-	subid := accClick(t, base, "/keto-acc?subid=ext-77&zoneid=z1")
+	subid := accClick(t, base, "/keto-acc?subid=ext-77&zone=z1")
 
 	rangeToday := accObj{"interval": "today", "timezone": "UTC"}
 	byCampaign := []accObj{{"name": "campaign_id", "operator": "EQUALS", "expression": cid}}
@@ -64,7 +65,7 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 		return ok, fmt.Sprint(log)
 	})
 
-	for _, q := range []string{"status=lead", "status=sale&payout=20&tid=t-1"} {
+	for _, q := range []string{"status=lead&tid=t-1", "status=sale&tid=t-1"} {
 		resp, err := http.Get(fmt.Sprintf("%s/%s/postback?subid=%s&%s", base, cfg.PostbackKey, subid, q))
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +85,7 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 			"columns": []string{"sub_id", "status", "previous_status", "revenue", "tid"}}, &log)
 		ok := log.Total == 1 && len(log.Rows) == 1 && log.Rows[0]["sub_id"] == subid &&
 			log.Rows[0]["status"] == "sale" && log.Rows[0]["previous_status"] == "lead" &&
-			log.Rows[0]["tid"] == "t-1" && accNumber(log.Rows[0]["revenue"]) == 20
+			log.Rows[0]["tid"] == "t-1" && accNumber(log.Rows[0]["revenue"]) == 12.5
 		return ok, fmt.Sprint(log)
 	})
 
@@ -95,7 +96,7 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 		api.ok("POST", "/report/build", accObj{"range": rangeToday, "grouping": []string{"campaign"},
 			"metrics": []string{"clicks", "conversions", "revenue"}, "filters": byCampaign}, &rep)
 		ok := len(rep.Rows) == 1 && accNumber(rep.Rows[0]["clicks"]) == 1 &&
-			accNumber(rep.Rows[0]["conversions"]) == 1 && accNumber(rep.Rows[0]["revenue"]) == 20
+			accNumber(rep.Rows[0]["conversions"]) == 1 && accNumber(rep.Rows[0]["revenue"]) == 12.5
 		return ok, fmt.Sprint(rep.Rows)
 	})
 
@@ -106,8 +107,8 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 	time.Sleep(time.Second) // a second delivery would have come by now
 	campaignHits, sourceHits := rcv.got("/campaign"), rcv.got("/source")
 	if len(campaignHits) != 1 || campaignHits[0].Get("c") != subid || campaignHits[0].Get("st") != "sale" ||
-		campaignHits[0].Get("p") != "20" {
-		t.Fatalf("campaign S2S postback: %v, want once for the sale of %s with payout 20", campaignHits, subid)
+		campaignHits[0].Get("p") != "12.5" {
+		t.Fatalf("campaign S2S postback: %v, want once for the sale of %s with payout 12.5", campaignHits, subid)
 	}
 	if len(sourceHits) != 1 || sourceHits[0].Get("id") != "ext-77" || sourceHits[0].Get("st") != "sale" {
 		t.Fatalf("traffic source S2S postback: %v, want once with id=ext-77", sourceHits)

@@ -57,7 +57,8 @@ func (a *App) build(ctx context.Context) error {
 		AllowPrivate: allowPrivate, ConnectTimeout: cfg.S2S.ConnectTimeout, Timeout: cfg.S2S.Timeout,
 		PerHost: cfg.S2S.PerHost, MaxAge: cfg.S2S.MaxAge, Workers: cfg.S2S.Workers,
 	}, a.Store, a.Log)
-	conv := conversion.NewService(conversion.Options{OnOutbox: outbox.Notify}, a.Store, a.Redis, rec, a.Log)
+	conv := conversion.NewService(conversion.Options{OnOutbox: outbox.Notify, TrustedProxies: trusted},
+		a.Store, a.Redis, rec, a.Log)
 
 	notify := changeNotifier{a: a, snap: snap, conv: conv}
 	cat := catalog.New(a.Store, notify, a.Log)
@@ -87,6 +88,7 @@ func (a *App) build(ctx context.Context) error {
 	stage2 := []task{
 		{"snapshot", snap.Run},
 		{"conversion-joiner", conv.RunJoiner},
+		{"conversion-config-watch", conv.WatchConfig},
 		{"report-maintenance", report.NewMaintainer(a.Store, cfg.Reports.RetentionDays, a.Log).Run},
 	}
 	if cfg.Clicks.Writer {

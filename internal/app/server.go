@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kite-tracker/kite/internal/config"
 )
 
 // newEcho builds the HTTP server shell shared by every surface: request ids,
@@ -22,6 +25,7 @@ func (a *App) newEcho() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = a.ipExtractor()
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Skipper: func(c echo.Context) bool { return false },
 	}))
@@ -159,4 +163,21 @@ func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// ipExtractor makes c.RealIP() believe X-Forwarded-For only from the
+// configured trusted proxies; with none, the TCP peer is the client.
+func (a *App) ipExtractor() echo.IPExtractor {
+	trusted, _ := config.ParseCIDRs(a.Cfg.TrustedProxies)
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		_, n, err := net.ParseCIDR(p.String())
+		if err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

@@ -49,7 +49,7 @@ func (s *spool) append(evs []event) error {
 		if err := os.MkdirAll(s.dir, 0o750); err != nil {
 			return err
 		}
-		f, err := os.OpenFile(filepath.Join(s.dir, activeSpool), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		f, err := os.OpenFile(filepath.Join(s.dir, activeSpool), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o640)
 		if err != nil {
 			return err
 		}
@@ -59,6 +59,10 @@ func (s *spool) append(evs []event) error {
 			return err
 		}
 		s.f, s.size = f, st.Size()
+		if endsTorn(f, s.size) {
+			// A crash cut the last line short: end it, or our first line would be glued to it.
+			buf = append([]byte{'\n'}, buf...)
+		}
 	}
 	n, err := s.f.Write(buf)
 	s.size += int64(n)
@@ -69,6 +73,16 @@ func (s *spool) append(evs []event) error {
 		return s.f.Sync()
 	}
 	return nil
+}
+
+// endsTorn tells whether a non-empty file does not end with a newline.
+func endsTorn(f *os.File, size int64) bool {
+	if size == 0 {
+		return false
+	}
+	last := make([]byte, 1)
+	_, err := f.ReadAt(last, size-1)
+	return err == nil && last[0] != '\n'
 }
 
 // rotate closes the active file if it holds anything, renames it for replay

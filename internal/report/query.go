@@ -77,7 +77,7 @@ func (p *plan) sideQuery(g *gen, aggs []string, where *sqlBuf) *sqlBuf {
 			q.add("COALESCE(" + a + ", 0)")
 		}
 	}
-	q.add(p.fromClause(g))
+	p.writeFrom(&q, g)
 	if where != nil {
 		q.add(where.String(), where.args...)
 	} else {
@@ -113,35 +113,26 @@ func (p *plan) usesCampaignJoin() bool {
 	return false
 }
 
-func (p *plan) fromClause(g *gen) string {
-	var from string
+func (p *plan) writeFrom(q *sqlBuf, g *gen) {
 	switch g.src {
 	case srcRaw:
-		from = " FROM clicks k"
+		q.add(" FROM clicks k")
 	case srcRollup:
-		from = " FROM " + p.cube + " h"
+		q.add(" FROM " + p.cube + " h")
 	default:
-		from = " FROM conversions c"
+		q.add(" FROM conversions c")
 	}
 	if g.src == srcConvJoined {
-		from += clickJoin(g.pg)
+		q.add(clickJoin(g.pg))
+		if g.pg {
+			// Constant bounds let Postgres prune partitions when planning;
+			// without them it hashes every click ever recorded.
+			q.add(" AND k.created_at >= ? AND k.created_at < ?", p.clickWindow.From, p.clickWindow.To)
+		}
 	}
 	if p.usesCampaignJoin() {
-		from += " LEFT JOIN campaigns cg ON cg.id = " + g.alias() + ".campaign_id"
+		q.add(" LEFT JOIN campaigns cg ON cg.id = " + g.alias() + ".campaign_id")
 	}
-	return from
-}
-
-// clickJoin finds a conversion's click. On Postgres the id is cast to uuid
-// only when it looks like one (unattributed postbacks may carry anything),
-// and the click time narrows the search to one partition.
-func clickJoin(pg bool) string {
-	if !pg {
-		return " LEFT JOIN clicks k ON k.id = c.click_id"
-	}
-	return " LEFT JOIN clicks k ON k.id = (CASE WHEN c.attributed AND c.click_id ~ '^[0-9a-fA-F-]{36}$' " +
-		"THEN CAST(c.click_id AS uuid) END) AND k.created_at >= c.click_created_at - INTERVAL '1 minute' " +
-		"AND k.created_at <= c.click_created_at + INTERVAL '1 minute'"
 }
 
 // clickSides are the queries of the click side: raw clicks, or a cube plus
@@ -293,6 +284,26 @@ func scanSide(db *gorm.DB, p *plan, s sideSpec, res *sideResult) error {
 
 func scansAsInt(d *dimension) bool {
 	return d.kind == kindInt || d.kind == kindBool || d.timeFmt == "hour" || d.timeFmt == "weekday"
+}
+
+// findClickWindow bounds the click times of the conversions a joined report
+// reads: the report's range by click time, else the span of their clicks.
+func (r *Reports) findClickWindow(ctx context.Context, p *plan) error {
+	pad := time.Minute // conversions copy the click time; allow for rounding
+	p.clickWindow = span{From: p.span.From.Add(-pad), To: p.span.To.Add(pad)}
+	if !p.convJoined || p.convByClick || !r.st.IsPostgres() {
+		return nil
+	}
+	var lo, hi sql.NullTime
+	err := r.st.DB.WithContext(ctx).Raw("/* report.findClickWindow */ SELECT MIN(click_created_at), MAX(click_created_at) "+
+		"FROM conversions WHERE created_at >= ? AND created_at < ?", p.span.From, p.span.To).Row().Scan(&lo, &hi)
+	if err != nil {
+		return fmt.Errorf("report click window: %w", err)
+	}
+	if lo.Valid && hi.Valid {
+		p.clickWindow = span{From: lo.Time.Add(-pad), To: hi.Time.Add(pad)}
+	}
+	return nil
 }
 
 // firstClick narrows all_time to the day of the first rolled-up hour (the

@@ -56,6 +56,9 @@ func (r *Reports) Run(ctx context.Context, req Request) (*Result, error) {
 	if err := p.checkRawRange(); err != nil {
 		return nil, err
 	}
+	if err := r.findClickWindow(ctx, p); err != nil {
+		return nil, err
+	}
 	pg := r.st.IsPostgres()
 	var sides []sideSpec
 	if p.needClicks {

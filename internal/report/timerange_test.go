@@ -86,3 +86,34 @@ func TestOffsetSegments(t *testing.T) {
 		t.Errorf("segments %+v", segs)
 	}
 }
+
+func TestSplitHours(t *testing.T) {
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	sp, err := Range{From: "2026-03-01", To: "2026-03-02", Timezone: "Asia/Kolkata"}.resolve(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, _ := lookupDim("day")
+	hour, _ := lookupDim("hour")
+	p := &plan{span: sp, dims: []*dimension{day}}
+	spans, starts, ok := p.splitHours()
+	utc := func(d, h, m int) time.Time { return time.Date(2026, 2, d, h, m, 0, 0, time.UTC) }
+	want := []time.Time{utc(28, 18, 0), utc(29, 18, 0), utc(30, 18, 0)} // 1 and 2 March 18:00 UTC
+	if !ok || len(starts) != 3 || !starts[0].Equal(want[0]) || !starts[1].Equal(want[1]) || !starts[2].Equal(want[2]) {
+		t.Fatalf("split hours %v ok %v", starts, ok)
+	}
+	// The raw stretches stop at the range's own ends (18:30 local midnight).
+	if len(spans) != 3 || !spans[0].from.Equal(utc(28, 18, 30)) || !spans[0].to.Equal(utc(28, 19, 0)) ||
+		!spans[2].from.Equal(utc(30, 18, 0)) || !spans[2].to.Equal(utc(30, 18, 30)) {
+		t.Errorf("spans %v", spans)
+	}
+	p.dims = []*dimension{hour}
+	if _, _, ok := p.splitHours(); ok {
+		t.Error("hourly buckets in a half-hour zone should go raw")
+	}
+	p.span.Loc = kolkata
+	p.dims = nil
+	if _, starts, _ := p.splitHours(); len(starts) != 2 {
+		t.Errorf("no time grouping: %d split hours, want the 2 range ends", len(starts))
+	}
+}

@@ -117,3 +117,52 @@ func TestHungRedisDoesNotHoldRedirects(t *testing.T) {
 		}
 	}
 }
+
+// TestBindOfferAtLandingClick: under slo the offer drawn at the first
+// landing click is the offer of every later landing click of the visitor;
+// under sl each landing click draws again.
+func TestBindOfferAtLandingClick(t *testing.T) {
+	for _, tt := range []struct {
+		bind      string
+		wantSame  bool
+		wantOffer int64 // of the second landing click
+	}{
+		{"slo", true, 1},
+		{"sl", false, 2},
+	} {
+		t.Run(tt.bind, func(t *testing.T) {
+			d := basic("http", "")
+			d.Campaigns[0].BindVisitors = tt.bind
+			d.Streams[0].Schema = "landings"
+			d.Streams[0].Landings = []model.StreamLanding{{LandingID: 7, Share: 100}}
+			d.Streams[0].Offers = append(d.Streams[0].Offers, model.StreamOffer{OfferID: 2, Share: 100})
+			d.Landings = []model.Landing{{ID: 7, Name: "LP", ActionType: "http", State: "active",
+				ActionPayload: "https://lp.example/?next={offer}"}}
+			d.Offers = append(d.Offers, model.Offer{ID: 2, Name: "B", ActionType: "http", State: "active",
+				ActionPayload: "https://b.example/"})
+			draw := 0.1 // offer 1 (shares 100/100: [0, 0.5) is offer 1)
+			g := newRig(t, d, testenv.Redis(t), func(o *Options) { o.Rand = func() float64 { return draw } })
+
+			first := g.get("/summer")
+			cookie := strings.SplitN(first.Header().Get("Set-Cookie"), ";", 2)[0]
+			c1 := g.rec.last(t)
+			if w := g.get("/?_lp=1&_token=" + c1.ID); g.rec.lp[c1.ID] != 1 || w.Code != http.StatusFound {
+				t.Fatalf("first landing click: %d, offer %d", w.Code, g.rec.lp[c1.ID])
+			}
+			draw = 0.9 // a fresh draw now gives offer 2
+			g.do(http.MethodGet, "/summer", "8.8.8.8", iPhoneUA, cookie)
+			c2 := g.rec.last(t)
+			if c2.ID == c1.ID || c2.VisitorCode != c1.VisitorCode {
+				t.Fatalf("second click %s (visitor %s) after %s (visitor %s)", c2.ID, c2.VisitorCode, c1.ID, c1.VisitorCode)
+			}
+			w := g.get("/?_lp=1&_token=" + c2.ID)
+			if got := g.rec.lp[c2.ID]; got != tt.wantOffer {
+				t.Fatalf("second landing click went to offer %d, want %d (Location %q)", got, tt.wantOffer, w.Header().Get("Location"))
+			}
+			// An explicit offer_id on a multi-offer landing still wins over the binding.
+			if g.get("/?_lp=1&_token=" + c2.ID + "&offer_id=2"); g.rec.lp[c2.ID] != 2 {
+				t.Fatalf("offer_id=2 went to offer %d", g.rec.lp[c2.ID])
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kite-tracker/kite/internal/hot"
+	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/routing"
 	"github.com/kite-tracker/kite/internal/store"
 )
@@ -66,8 +67,12 @@ func (h *Handler) landingClick(c echo.Context, token, offerParam string, dryRun 
 		h.log.Warn("track: landing click of a campaign or stream no longer active", "click_id", token)
 		return page(c, http.StatusNotFound)
 	}
+	counters := h.lpCounters(c, camp, click)
 	offerID, _ := strconv.ParseInt(offerParam, 10, 64)
-	offer := routing.PickOffer(stream, offerID, h.capCounts(c, camp), h.opt.Rand())
+	if offerID == 0 && camp.BindOffer && counters.Bound.StreamID == stream.Model.ID {
+		offerID = counters.Bound.OfferID // slo: a returning visitor gets the offer they saw
+	}
+	offer := routing.PickOffer(stream, offerID, counters.Caps, h.opt.Rand())
 	if offer == nil {
 		h.log.Warn("track: landing click without a live offer", "click_id", token, "stream_id", stream.Model.ID)
 		return page(c, http.StatusNotFound)
@@ -77,6 +82,7 @@ func (h *Handler) landingClick(c echo.Context, token, offerParam string, dryRun 
 		if err := h.rec.RecordLPClick(ctx, click.ID, now, offer.ID); err != nil {
 			h.log.Error("track: landing click not recorded", "click_id", click.ID, "err", err)
 		}
+		h.bindOffer(c, camp, click, offer.ID)
 	}
 	click.OfferID = offer.ID
 	click.AffiliateNetworkID = 0
@@ -91,16 +97,36 @@ func (h *Handler) landingClick(c echo.Context, token, offerParam string, dryRun 
 	return redirect(c, routing.ActionHTTP, dest)
 }
 
-// capCounts reads today's conversions of the campaign's capped offers.
-func (h *Handler) capCounts(c echo.Context, camp *routing.Campaign) map[int64]int64 {
-	if len(camp.Needs.Caps) == 0 || !h.redisUp(time.Now()) {
-		return nil
+// lpCounters reads, in one round trip, today's conversions of the
+// campaign's capped offers and, under bind_visitors slo, the visitor's
+// binding. Redis down: no caps, no binding.
+func (h *Handler) lpCounters(c echo.Context, camp *routing.Campaign, click *model.Click) routing.Counters {
+	bind := camp.BindOffer && click.VisitorCode != ""
+	if (len(camp.Needs.Caps) == 0 && !bind) || !h.redisUp(time.Now()) {
+		return routing.Counters{}
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), h.opt.RedisTimeout)
 	defer cancel()
-	counters, err := h.r.ReadCounters(ctx, hot.CounterRead{CampaignID: camp.Model.ID, Caps: camp.Needs.Caps, Now: h.opt.Now()})
+	counters, err := h.r.ReadCounters(ctx, hot.CounterRead{CampaignID: camp.Model.ID, Caps: camp.Needs.Caps,
+		Visitor: hot.VisitorID{Code: click.VisitorCode}, Bind: bind, Now: h.opt.Now()})
 	if err != nil {
 		h.redisFailed(err, time.Now())
 	}
-	return counters.Caps
+	return counters
+}
+
+// bindOffer remembers the offer chosen at the landing (bind_visitors slo),
+// so the visitor's next landing click goes to the same offer.
+func (h *Handler) bindOffer(c echo.Context, camp *routing.Campaign, click *model.Click, offerID int64) {
+	if !camp.BindOffer || click.VisitorCode == "" || !h.redisUp(time.Now()) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), h.opt.RedisTimeout)
+	defer cancel()
+	err := h.r.WriteCounters(ctx, hot.CounterWrite{CampaignID: camp.Model.ID, Now: h.opt.Now(),
+		Visitor: hot.VisitorID{Code: click.VisitorCode}, TTL: time.Duration(max(camp.Model.CookiesTTL, 1)) * time.Hour,
+		Bind: &routing.Binding{StreamID: click.StreamID, LandingID: click.LandingID, OfferID: offerID}})
+	if err != nil {
+		h.redisFailed(err, time.Now())
+	}
 }

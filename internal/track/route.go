@@ -107,6 +107,8 @@ func (h *Handler) writeCounters(ctx context.Context, camp *routing.Campaign, vis
 		}
 		if d.Offer != nil {
 			b.OfferID = d.Offer.ID
+		} else if old := vis.in.Counters.Bound; old.StreamID == sid {
+			b.OfferID = old.OfferID // chosen at the landing click: keep it (slo)
 		}
 		w.Bind = &b
 	}
