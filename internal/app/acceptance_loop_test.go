@@ -37,6 +37,7 @@ var accUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 // node: tracking link -> 302 to the offer with the click id -> the click in
 // clicks/log -> postbacks lead then sale -> the sale in conversions/log ->
 // report/build by campaign shows 1 click, 1 conversion and the revenue ->
+// update_costs puts a cost on the click, in clicks/log and the report ->
 // the campaign's and the traffic source's S2S postbacks each delivered once.
 // The offer has a fixed payout (12.5, payout_auto off), so that is the revenue.
 func TestAcceptanceClickToConversion(t *testing.T) {
@@ -100,6 +101,8 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 		return ok, fmt.Sprint(rep.Rows)
 	})
 
+	accCostUpdate(t, api, cid, subid)
+
 	accEventually(t, 15*time.Second, "S2S postbacks delivered", func() (bool, string) {
 		return len(rcv.got("/campaign")) >= 1 && len(rcv.got("/source")) >= 1,
 			fmt.Sprint(rcv.got("/campaign"), rcv.got("/source"))
@@ -112,6 +115,32 @@ func TestAcceptanceClickToConversion(t *testing.T) {
 	}
 	if len(sourceHits) != 1 || sourceHits[0].Get("id") != "ext-77" || sourceHits[0].Get("st") != "sale" {
 		t.Fatalf("traffic source S2S postback: %v, want once with id=ext-77", sourceHits)
+	}
+}
+
+// accCostUpdate sets the campaign's cost for the last hour through
+// update_costs and checks the click (clicks/log) and the report, which reads
+// the rollup the click writer built, both carry it.
+func accCostUpdate(t *testing.T, api accClient, cid any, subid string) {
+	t.Helper()
+	now := time.Now().UTC()
+	var res accObj
+	api.ok("POST", fmt.Sprintf("/campaigns/%v/update_costs", cid), accObj{"timezone": "UTC", "cost": "0.5", "currency": "USD",
+		"start_date": now.Add(-time.Hour).Format("2006-01-02 15:04"), "end_date": now.Add(time.Hour).Format("2006-01-02 15:04")}, &res)
+	if accNumber(res["clicks"]) != 1 {
+		t.Fatalf("update_costs: %v, want 1 click", res)
+	}
+	var log struct{ Rows []accObj }
+	api.ok("POST", "/clicks/log", accObj{"range": accObj{"interval": "today", "timezone": "UTC"}, "limit": 10,
+		"columns": []string{"sub_id", "cost"}, "filters": []accObj{{"name": "campaign_id", "operator": "EQUALS", "expression": cid}}}, &log)
+	if len(log.Rows) != 1 || log.Rows[0]["sub_id"] != subid || accNumber(log.Rows[0]["cost"]) != 0.5 {
+		t.Fatalf("clicks/log after update_costs: %v", log.Rows)
+	}
+	var rep struct{ Rows []accObj }
+	api.ok("POST", "/report/build", accObj{"range": accObj{"interval": "today", "timezone": "UTC"}, "grouping": []string{"campaign"},
+		"metrics": []string{"clicks", "cost", "revenue"}, "filters": []accObj{{"name": "campaign_id", "operator": "EQUALS", "expression": cid}}}, &rep)
+	if len(rep.Rows) != 1 || accNumber(rep.Rows[0]["cost"]) != 0.5 || accNumber(rep.Rows[0]["clicks"]) != 1 {
+		t.Fatalf("report after update_costs: %v", rep.Rows)
 	}
 }
 

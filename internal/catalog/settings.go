@@ -52,8 +52,13 @@ func (r SettingsRequest) Validate() error {
 
 // GetSettings reads the settings, with defaults for keys never set.
 func (c *Catalog) GetSettings(ctx context.Context) (*Settings, error) {
+	return settingsIn(c.db(ctx))
+}
+
+// settingsIn reads the settings through db (a transaction or not).
+func settingsIn(db *gorm.DB) (*Settings, error) {
 	var rows []model.Setting
-	if err := c.db(ctx).Find(&rows).Error; err != nil {
+	if err := db.Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	s := &Settings{Currency: "USD", Timezone: "UTC", TrustedProxies: []string{}}

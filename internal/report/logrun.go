@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -79,7 +80,15 @@ func (r *Reports) runLog(ctx context.Context, t *logTable, req LogRequest, defau
 		return nil, err
 	}
 	used = append(append(used, names...), sortNames...)
-	from := " FROM " + t.from + t.joins(pg, used)
+	var window *span
+	if pg && t.needs("click", used) {
+		if window, err = r.logClickWindow(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	joins, joinArgs := t.joins(pg, used, window)
+	from := " FROM " + t.from + joins
+	args = append(joinArgs, args...)
 	res := &LogResult{Columns: cols, Rows: []map[string]any{}}
 	err = r.st.DB.WithContext(ctx).Raw("/* report.runLog count */ SELECT COUNT(*)"+from+where, args...).Row().Scan(&res.Total)
 	if err != nil {
@@ -115,6 +124,28 @@ func (r *Reports) runLog(ctx context.Context, t *logTable, req LogRequest, defau
 		res.Rows = append(res.Rows, row)
 	}
 	return res, rows.Err()
+}
+
+// logClickWindow bounds the click times of the conversions in the log's
+// range (nil: no range, or none there).
+func (r *Reports) logClickWindow(ctx context.Context, req LogRequest) (*span, error) {
+	if req.Range == (Range{}) {
+		return nil, nil
+	}
+	sp, err := req.Range.resolve(r.now())
+	if err != nil {
+		return nil, err
+	}
+	var lo, hi sql.NullTime
+	err = r.st.DB.WithContext(ctx).Raw("/* report.logClickWindow */ SELECT MIN(click_created_at), MAX(click_created_at) "+
+		"FROM conversions WHERE created_at >= ? AND created_at < ?", sp.From, sp.To).Row().Scan(&lo, &hi)
+	if err != nil {
+		return nil, fmt.Errorf("log click window: %w", err)
+	}
+	if !lo.Valid || !hi.Valid {
+		return nil, nil
+	}
+	return &span{From: lo.Time.Add(-time.Minute), To: hi.Time.Add(time.Minute)}, nil
 }
 
 // logWhere builds the WHERE clause and names the columns it filters on.

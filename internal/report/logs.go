@@ -97,19 +97,31 @@ func addEntityCols(t *logTable, alias, join string) {
 	addLogCol(t, "campaign", kindText, "COALESCE(cp.name, '')", "campaign")
 }
 
-// joins returns the JOIN clauses the named columns need.
-func (t *logTable) joins(pg bool, names []string) string {
-	need := map[string]bool{}
+// needs tells whether any of the named columns needs the join.
+func (t *logTable) needs(join string, names []string) bool {
 	for _, n := range names {
-		need[t.columns[n].join] = true
+		if t.columns[n].join == join {
+			return true
+		}
 	}
+	return false
+}
+
+// joins returns the JOIN clauses the named columns need; window, when set,
+// bounds the joined clicks' times so Postgres prunes partitions.
+func (t *logTable) joins(pg bool, names []string, window *span) (string, []any) {
 	var b strings.Builder
-	if need["click"] {
+	var args []any
+	if t.needs("click", names) {
 		b.WriteString(clickJoin(pg))
+		if window != nil {
+			b.WriteString(" AND k.created_at >= ? AND k.created_at < ?")
+			args = append(args, window.From, window.To)
+		}
 	}
-	if need["campaign"] {
+	if t.needs("campaign", names) {
 		alias := strings.Fields(t.from)[1]
 		b.WriteString(" LEFT JOIN campaigns cp ON cp.id = " + alias + ".campaign_id")
 	}
-	return b.String()
+	return b.String(), args
 }

@@ -135,6 +135,18 @@ func (p *plan) writeFrom(q *sqlBuf, g *gen) {
 	}
 }
 
+// clickJoin finds a conversion's click. On Postgres the id is cast to uuid
+// only when it looks like one (unattributed postbacks may carry anything),
+// and the click time narrows the search to one partition.
+func clickJoin(pg bool) string {
+	if !pg {
+		return " LEFT JOIN clicks k ON k.id = c.click_id"
+	}
+	return " LEFT JOIN clicks k ON k.id = (CASE WHEN c.attributed AND c.click_id ~ '^[0-9a-fA-F-]{36}$' " +
+		"THEN CAST(c.click_id AS uuid) END) AND k.created_at >= c.click_created_at - INTERVAL '1 minute' " +
+		"AND k.created_at <= c.click_created_at + INTERVAL '1 minute'"
+}
+
 // clickSides are the queries of the click side: raw clicks, or a cube plus
 // raw clicks of the hours the cube cannot split exactly.
 func (p *plan) clickSides(pg bool) []sideSpec {

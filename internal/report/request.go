@@ -64,6 +64,7 @@ type plan struct {
 	splitStarts []time.Time // the UTC hours the cube must skip
 	convJoined  bool        // conversions need their click's raw columns
 	convByClick bool        // attribution by click time
+	clickWindow span        // click times of the conversions a joined report reads
 	columns     []string
 }
 

@@ -103,6 +103,7 @@ func Load(ctx context.Context, st *store.Store) (Data, error) {
 		{"affiliate networks", func() error { return db.Where("state <> ?", model.StateDeleted).Find(&d.Networks).Error }},
 		{"bot list", func() error { return db.Find(&d.BotList).Error }},
 		{"settings", func() error { return db.Find(&d.Settings).Error }},
+		{"currency rates", func() error { return db.Find(&d.Rates).Error }},
 	}
 	for _, s := range steps {
 		if err := s.run(); err != nil {

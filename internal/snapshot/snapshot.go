@@ -7,7 +7,9 @@ package snapshot
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kite-tracker/kite/internal/model"
@@ -25,6 +27,10 @@ type Snapshot struct {
 	Networks  map[int64]*model.AffiliateNetwork
 	BotList   []model.BotListEntry
 	Settings  map[string]string
+	// Currency is the tracker currency (settings; USD when unset) and Rates
+	// convert other currencies into it: 1 unit of the key = Rates[key] units.
+	Currency string
+	Rates    map[string]float64
 	// DefaultCampaign answers unknown aliases when settings name one.
 	DefaultCampaign *routing.Campaign
 	// Warnings are configuration problems found while compiling (bad
@@ -42,6 +48,7 @@ type Data struct {
 	Networks  []model.AffiliateNetwork
 	BotList   []model.BotListEntry
 	Settings  []model.Setting
+	Rates     []model.CurrencyRate
 }
 
 // Empty is the snapshot before the first load: every alias is unknown.
@@ -62,6 +69,8 @@ func Build(d Data, now time.Time) *Snapshot {
 		Networks:  make(map[int64]*model.AffiliateNetwork, len(d.Networks)),
 		BotList:   d.BotList,
 		Settings:  make(map[string]string, len(d.Settings)),
+		Currency:  "USD",
+		Rates:     make(map[string]float64, len(d.Rates)),
 	}
 	for i := range d.Offers {
 		s.Offers[d.Offers[i].ID] = &d.Offers[i]
@@ -77,6 +86,14 @@ func Build(d Data, now time.Time) *Snapshot {
 	}
 	for _, st := range d.Settings {
 		s.Settings[st.Key] = st.Value
+	}
+	if c := NormCurrency(s.Settings[model.SettingCurrency]); c != "" {
+		s.Currency = c
+	}
+	for _, r := range d.Rates {
+		if c := NormCurrency(r.Currency); c != "" && r.Rate > 0 && !math.IsInf(r.Rate, 0) {
+			s.Rates[c] = r.Rate
+		}
 	}
 	byCampaign := map[int64][]model.Stream{}
 	for _, st := range d.Streams {
@@ -110,4 +127,39 @@ func (s *Snapshot) CampaignRef(ref string) *routing.Campaign {
 		}
 	}
 	return s.ByAlias[ref]
+}
+
+// ToTracker converts amount in currency into the tracker currency. An empty
+// currency or the tracker's own needs no rate; with no rate for currency it
+// returns the amount unchanged and false.
+func (s *Snapshot) ToTracker(amount float64, currency string) (float64, bool) {
+	c := NormCurrency(currency)
+	if amount == 0 || c == "" || c == s.Currency {
+		return amount, true
+	}
+	rate, ok := s.Rates[c]
+	if !ok {
+		return amount, false
+	}
+	return amount * rate, true
+}
+
+// NormCurrency returns an ISO 4217 code in upper case, or "" when s is not
+// three letters.
+func NormCurrency(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) != 3 {
+		return ""
+	}
+	b := []byte(s)
+	for i, ch := range b {
+		if ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		if ch < 'A' || ch > 'Z' {
+			return ""
+		}
+		b[i] = ch
+	}
+	return string(b)
 }

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -55,6 +56,14 @@ func seed(t *testing.T, st *store.Store) (camp model.Campaign, live model.Offer)
 	if err := db.Create(&model.Setting{Key: model.SettingDefaultCampaign, Value: strconv.FormatInt(camp.ID, 10)}).Error; err != nil {
 		t.Fatal(err)
 	}
+	for _, st := range []model.Setting{{Key: model.SettingCurrency, Value: "eur"}} {
+		if err := db.Create(&st).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Create(&model.CurrencyRate{Currency: "USD", Rate: 0.9, UpdatedAt: time.Now().UTC()}).Error; err != nil {
+		t.Fatal(err)
+	}
 	return camp, live
 }
 
@@ -81,6 +90,9 @@ func TestReloadBuildsRoutableSnapshot(t *testing.T) {
 	}
 	if c.Regular[1].Unusable == "" || len(s.Warnings) != 1 {
 		t.Fatalf("the stream of deleted offers must be flagged, warnings %v", s.Warnings)
+	}
+	if s.Currency != "EUR" || s.Rates["USD"] != 0.9 {
+		t.Fatalf("tracker currency %q, rates %v", s.Currency, s.Rates)
 	}
 	if c.ParamMap["zone"] != "sub_id_1" {
 		t.Fatalf("traffic source template not applied: %v", c.ParamMap)
@@ -133,5 +145,37 @@ func TestFailedReloadKeepsOldSnapshot(t *testing.T) {
 	}
 	if h.Current() != before || before.Campaign("summer") == nil {
 		t.Fatal("a failed reload must keep the previous snapshot")
+	}
+}
+
+func TestToTracker(t *testing.T) {
+	s := Build(Data{
+		Settings: []model.Setting{{Key: model.SettingCurrency, Value: "USD"}},
+		Rates:    []model.CurrencyRate{{Currency: "eur", Rate: 1.1}, {Currency: "RUB", Rate: 0.011}, {Currency: "BAD", Rate: -1}},
+	}, time.Time{})
+	tests := []struct {
+		amount   float64
+		currency string
+		want     float64
+		known    bool
+	}{
+		{2, "EUR", 2.2, true},
+		{2, " eur ", 2.2, true},
+		{1000, "RUB", 11, true},
+		{2, "USD", 2, true},
+		{2, "", 2, true},
+		{2, "GBP", 2, false},    // no rate: kept as is
+		{2, "BAD", 2, false},    // a negative rate is no rate
+		{2, "dollars", 2, true}, // not a currency code: taken as the tracker's
+		{0, "GBP", 0, true},     // nothing to convert
+	}
+	for _, tt := range tests {
+		got, known := s.ToTracker(tt.amount, tt.currency)
+		if math.Abs(got-tt.want) > 1e-9 || known != tt.known {
+			t.Errorf("ToTracker(%v, %q) = %v, %v; want %v, %v", tt.amount, tt.currency, got, known, tt.want, tt.known)
+		}
+	}
+	if Empty().Currency != "USD" {
+		t.Errorf("tracker currency without settings: %q", Empty().Currency)
 	}
 }

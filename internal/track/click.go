@@ -51,7 +51,7 @@ func (h *Handler) serve(c echo.Context, snap *snapshot.Snapshot, entry *routing.
 		h.log.Error("track: routing failed", "alias", entry.Model.Alias, "click_id", vis.click.ID, "err", err)
 		return page(c, http.StatusNotFound)
 	}
-	h.fillClick(vis, &d)
+	h.fillClick(snap, vis, &d)
 	answer := h.answer(c, snap, vis, &d)
 	if !dryRun && (d.Stream == nil || d.Stream.Model.CollectClicks) {
 		h.rec.Record(vis.click)
@@ -77,8 +77,9 @@ func (h *Handler) newVisit(c echo.Context, camp *routing.Campaign, v *visitor.Vi
 	return vis
 }
 
-// fillClick copies the decision onto the click: ids, uniqueness, cost.
-func (h *Handler) fillClick(vis *visit, d *routing.Decision) {
+// fillClick copies the decision onto the click: ids, uniqueness, cost (in
+// the tracker currency).
+func (h *Handler) fillClick(snap *snapshot.Snapshot, vis *visit, d *routing.Decision) {
 	c := vis.click
 	camp := d.Campaign.Model
 	c.CampaignID = camp.ID
@@ -99,7 +100,32 @@ func (h *Handler) fillClick(vis *visit, d *routing.Decision) {
 	c.IsUniqueGlobal = !seen[routing.UniqKey{Scope: routing.ScopeGlobal, Method: routing.DefaultUniqMethod}]
 	c.IsUniqueStream = d.Stream != nil &&
 		!seen[routing.UniqKey{Scope: routing.ScopeStream, Method: routing.DefaultUniqMethod, CampaignID: camp.ID, StreamID: c.StreamID}]
-	c.Cost = clickCost(camp, c.IsUniqueCampaign, vis.in.Params["cost"])
+	c.Cost = h.toTracker(snap, clickCost(camp, c.IsUniqueCampaign, vis.in.Params["cost"]), costCurrency(camp, vis.in.Params))
+}
+
+// costCurrency is the currency of a click's cost: the source's `currency`
+// parameter beside its `cost` (cost_auto), else the campaign's cost_currency.
+func costCurrency(camp *model.Campaign, params map[string]string) string {
+	if camp.CostAuto {
+		if cur := snapshot.NormCurrency(params["currency"]); cur != "" {
+			return cur
+		}
+	}
+	return camp.CostCurrency
+}
+
+// toTracker converts a cost into the tracker currency. A currency without a
+// rate keeps its amount (a cost off by a rate beats a cost of zero) and is
+// logged once per process.
+func (h *Handler) toTracker(snap *snapshot.Snapshot, amount float64, currency string) float64 {
+	v, ok := snap.ToTracker(amount, currency)
+	if !ok {
+		if _, seen := h.noRate.LoadOrStore(snapshot.NormCurrency(currency), true); !seen {
+			h.log.Warn("track: no currency rate, click cost kept unconverted", "currency", currency,
+				"tracker_currency", snap.Currency)
+		}
+	}
+	return v
 }
 
 // clickCost applies the campaign cost model: CPC per click, CPUC per unique

@@ -1,6 +1,7 @@
 package track
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -86,6 +87,42 @@ func TestCostModels(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s %v auto=%v unique=%v param=%q: cost %v, want %v", tt.typ, tt.value, tt.auto, tt.unique, tt.param, got, tt.want)
 		}
+	}
+}
+
+// TestCostIsConvertedToTrackerCurrency: the click's cost lands in the
+// tracker currency, from the source's currency parameter (cost_auto) or the
+// campaign's cost_currency; without a rate the amount is kept.
+func TestCostIsConvertedToTrackerCurrency(t *testing.T) {
+	tests := []struct {
+		name     string
+		auto     bool
+		campCur  string
+		query    string
+		wantCost float64
+	}{
+		{"cost param in EUR", true, "", "?cost=2&currency=EUR", 2.2},
+		{"cost param, lower case currency", true, "", "?cost=2&currency=eur", 2.2},
+		{"cost param, campaign currency", true, "RUB", "?cost=100", 1.1},
+		{"cost param in the tracker currency", true, "EUR", "?cost=2&currency=USD", 2},
+		{"cost param, unknown currency kept", true, "", "?cost=2&currency=GBP", 2},
+		{"CPC in the campaign currency", false, "EUR", "?currency=RUB", 0.022},
+		{"CPC without currency", false, "", "", 0.02},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := basic("http", "")
+			d.Campaigns[0].CostAuto, d.Campaigns[0].CostCurrency = tt.auto, tt.campCur
+			d.Settings = []model.Setting{{Key: model.SettingCurrency, Value: "USD"}}
+			d.Rates = []model.CurrencyRate{{Currency: "EUR", Rate: 1.1}, {Currency: "RUB", Rate: 0.011}}
+			g := newRig(t, d, nil)
+			if w := g.get("/summer" + tt.query); w.Code != http.StatusFound {
+				t.Fatalf("status %d", w.Code)
+			}
+			if got := g.rec.last(t).Cost; math.Abs(got-tt.wantCost) > 1e-9 {
+				t.Fatalf("cost %v, want %v", got, tt.wantCost)
+			}
+		})
 	}
 }
 

@@ -104,7 +104,7 @@ func (h *Handler) Simulate(c echo.Context) error {
 	vis.in.Params = mapParams(fake.URL.Query(), camp.ParamMap, vis.click)
 	trail, rerr := h.route(c.Request().Context(), snap, camp, vis)
 	d := trail[len(trail)-1]
-	h.fillClick(vis, &d)
+	h.fillClick(snap, vis, &d)
 	resp := simResponse(trail, vis, &v)
 	if rerr != nil {
 		resp.Error = rerr.Error()

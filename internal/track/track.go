@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,8 @@ type Handler struct {
 	// redisDownUntil (unix nanos) skips Redis for a moment after a failure,
 	// so a dead Redis costs one timeout per second, not one per click.
 	redisDownUntil atomic.Int64
+	// noRate holds currencies already logged as lacking a rate.
+	noRate sync.Map
 }
 
 // New builds the handler. r may be nil (no counters: every visitor unique).

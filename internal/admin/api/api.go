@@ -2,6 +2,11 @@
 // names over JSON, authorised by the Api-Key header. Handlers parse into the
 // catalog's request structs, call the catalog or auth, and respond; every
 // access decision is auth.Can, applied by the route table.
+//
+// Beyond Keitaro's paths: /users/me/api_keys (GET list, POST create,
+// DELETE /users/me/api_keys/:id revoke) lets every active user, a USER too,
+// manage their own API keys; /users/:id/api_keys and /api_keys/:id are the
+// ADMIN's view of everyone's. group_id is accepted as a number or a string.
 package api
 
 import (

@@ -44,6 +44,7 @@ func (a *API) routes() []Route {
 		{POST, "/campaigns/:id/enable", setState(c.SetCampaignState, model.StateActive), campaigns, write},
 		{POST, "/campaigns/:id/restore", setState(c.SetCampaignState, model.StateActive), campaigns, write},
 		{GET, "/campaigns/:id/streams", a.campaignStreams, campaigns, read},
+		{POST, "/campaigns/:id/update_costs", update(c.UpdateCampaignCosts), campaigns, write},
 
 		{GET, "/streams/deleted", a.listDeletedStreams, streams, read},
 		{GET, "/streams/search", a.searchStreams, streams, read},
