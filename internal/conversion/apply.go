@@ -39,17 +39,16 @@ func (s *Service) apply(ctx context.Context, j *job) (Result, error) {
 		if err != nil {
 			return err
 		}
-		changed := a.inserted || a.d.act == actTransit
-		if changed && j.click != nil {
-			if a.queued, err = s.queueS2S(tx, j.snap, j.click, a.conv, j.now); err != nil {
-				return err
-			}
+		var rows []model.S2SOutbox
+		if (a.inserted || a.d.act == actTransit) && j.click != nil {
+			rows = s2sRows(j.snap, j.click, a.conv, j.now)
+			a.queued = len(rows)
 		}
 		j.rp.Outcome, j.rp.Reason, j.rp.HTTPStatus = outcomeOf(a.d, j.click != nil), a.d.reason, http.StatusOK
 		if a.conv != nil {
 			j.rp.ConversionID = &a.conv.ID
 		}
-		return tx.Create(j.rp).Error
+		return s.writeOutboxAndLog(tx, rows, j.rp)
 	})
 	if err != nil {
 		return Result{}, err
@@ -77,10 +76,36 @@ func (s *Service) afterCommit(ctx context.Context, j *job, a applied) {
 	}
 }
 
-// change reads the conversion of the same click and tid and applies the decision.
+// writeOutboxAndLog writes the S2S rows and the log line of a postback in
+// the caller's transaction: one statement on Postgres.
+func (s *Service) writeOutboxAndLog(tx *gorm.DB, rows []model.S2SOutbox, rp *model.ReceivedPostback) error {
+	if s.st.IsPostgres() {
+		return insertOutboxAndLog(tx, rows, rp)
+	}
+	if len(rows) > 0 {
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Create(rp).Error
+}
+
+// change reads the conversion of the same click and tid and applies the
+// decision. On Postgres a postback that would insert tries the insert first:
+// most postbacks are the first of their click+tid, and one upsert both
+// inserts those and locks the existing row of the others.
 func (s *Service) change(tx *gorm.DB, j *job) (applied, error) {
-	existing, err := s.findConversion(tx, j.in.clickID, j.in.tid)
-	if err != nil {
+	var existing *model.Conversion
+	var err error
+	if s.st.IsPostgres() && decide(nil, j.in.status, j.policy(), j.upsell()).act == actInsert {
+		conv := s.newConversion(j)
+		if existing, err = upsertConversion(tx, conv); err != nil {
+			return applied{}, err
+		}
+		if existing == nil {
+			return applied{conv: conv, d: decision{act: actInsert}, inserted: true}, nil
+		}
+	} else if existing, err = s.findConversion(tx, j.in.clickID, j.in.tid); err != nil {
 		return applied{}, err
 	}
 	d := decide(existing, j.in.status, j.policy(), j.upsell())

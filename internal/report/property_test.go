@@ -208,4 +208,15 @@ func TestCampaignGroupAndAllTime(t *testing.T) {
 	if res.Summary["clicks"] != int64(len(f.clk)) {
 		t.Errorf("all_time clicks %v, want %d", res.Summary["clicks"], len(f.clk))
 	}
+	// Sorting by an entity sorts by its name; by its id column, by id.
+	for _, tc := range []struct {
+		sort  Sort
+		first string
+	}{{Sort{"campaign_group", "DESC"}, "Group A"}, {Sort{"campaign_group_id", "ASC"}, ""}} {
+		res, err := f.r.Run(context.Background(), Request{Range: Range{Interval: "all_time"},
+			Grouping: []string{"campaign_group"}, Metrics: []string{"clicks"}, Sort: []Sort{tc.sort}})
+		if err != nil || res.Rows[0]["campaign_group"] != tc.first {
+			t.Errorf("sort %v: first row %v (%v)", tc.sort, res.Rows[0], err)
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/kite-tracker/kite/internal/store"
@@ -148,73 +147,6 @@ func (p *plan) row(g *group, names map[string]map[int64]string) map[string]any {
 		out[name] = metricValue(metrics[name], &g.b)
 	}
 	return out
-}
-
-// sortGroups orders rows by the requested columns, then by the dimensions,
-// so pages are stable.
-func (p *plan) sortGroups(gs []*group, names map[string]map[int64]string) {
-	keys := append([]Sort{}, p.sort...)
-	if len(keys) == 0 && len(p.dims) == 0 {
-		return
-	}
-	for _, d := range p.dims {
-		keys = append(keys, Sort{Name: d.outKey(), Order: "ASC"})
-	}
-	dimIndex := map[string]int{}
-	for i, d := range p.dims {
-		dimIndex[d.outKey()] = i
-		dimIndex[d.name] = i
-	}
-	sort.SliceStable(gs, func(i, j int) bool {
-		for _, k := range keys {
-			c := p.compare(gs[i], gs[j], k.Name, dimIndex, names)
-			if c == 0 {
-				continue
-			}
-			if k.Order == "DESC" {
-				return c > 0
-			}
-			return c < 0
-		}
-		return false
-	})
-}
-
-func (p *plan) compare(a, b *group, col string, dimIndex map[string]int, names map[string]map[int64]string) int {
-	if mt, ok := metrics[col]; ok {
-		return cmpFloat(mt.value(&a.b), mt.value(&b.b))
-	}
-	i := dimIndex[col]
-	if d := p.dims[i]; d.entity != "" && col == d.name {
-		return cmpString(names[d.entity][a.dims[i].(int64)], names[d.entity][b.dims[i].(int64)])
-	}
-	switch x := a.dims[i].(type) {
-	case int64:
-		return cmpFloat(float64(x), float64(b.dims[i].(int64)))
-	case string:
-		return cmpString(x, b.dims[i].(string))
-	}
-	return 0
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // entityNames loads names of the campaigns, offers, ... shown in the report.

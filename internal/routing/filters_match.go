@@ -9,7 +9,8 @@ import (
 )
 
 // textMatcher matches a value against patterns: an exact value (case
-// insensitive), a mask with `*` for any run of characters, or /regex/.
+// insensitive), a mask with `*` for any run of characters, /regex/ or
+// /regex/i (case-insensitive).
 type textMatcher struct {
 	exact   map[string]bool
 	regexes []*regexp.Regexp
@@ -21,6 +22,13 @@ func compileText(patterns []string) (*textMatcher, error) {
 		switch {
 		case len(p) >= 2 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/"):
 			re, err := regexp.Compile(p[1 : len(p)-1])
+			if err != nil {
+				return nil, fmt.Errorf("bad regex %q: %w", p, err)
+			}
+			m.regexes = append(m.regexes, re)
+		case len(p) >= 3 && strings.HasPrefix(p, "/") && strings.HasSuffix(p, "/i"):
+			// /regex/i: case-insensitive, the form the admin catalog shows.
+			re, err := regexp.Compile("(?i)" + p[1:len(p)-2])
 			if err != nil {
 				return nil, fmt.Errorf("bad regex %q: %w", p, err)
 			}

@@ -100,16 +100,26 @@ type scheduleDay struct {
 	To   string `json:"to"`
 }
 
-// buildSchedule: {"timezone": "Europe/Berlin", "days": [{"day": 1, "from": "09:00", "to": "18:00"}]}.
+// buildSchedule takes either per-day windows,
+// {"timezone": "Europe/Berlin", "days": [{"day": 1, "from": "09:00", "to": "18:00"}]}
+// with day 0 = Sunday .. 6 = Saturday, or one window on ISO week days, the
+// admin catalog's form: {"timezone": "UTC", "days": [1, 2, 3, 4, 5],
+// "from": "09:00", "to": "18:00"} with 1 = Monday .. 7 = Sunday.
 // "to" is exclusive; "to" before "from" runs past midnight into the next day;
 // "24:00" is the end of the day.
 func buildSchedule(f *Filter, payload []byte) error {
 	var p struct {
-		Timezone string        `json:"timezone"`
-		Days     []scheduleDay `json:"days"`
+		Timezone string          `json:"timezone"`
+		Days     json.RawMessage `json:"days"`
+		From     string          `json:"from"`
+		To       string          `json:"to"`
 	}
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return fmt.Errorf(`payload must be {"timezone": ..., "days": [{"day", "from", "to"}]}`)
+	}
+	days, err := scheduleDays(p.Days, p.From, p.To)
+	if err != nil {
+		return err
 	}
 	loc, err := location(p.Timezone)
 	if err != nil {
@@ -117,7 +127,7 @@ func buildSchedule(f *Filter, payload []byte) error {
 	}
 	type window struct{ day, from, to int } // minutes of the day
 	var ws []window
-	for _, d := range p.Days {
+	for _, d := range days {
 		from, err1 := clockMinutes(d.From)
 		to, err2 := clockMinutes(d.To)
 		if err1 != nil || err2 != nil || d.Day < 0 || d.Day > 6 {
@@ -139,6 +149,27 @@ func buildSchedule(f *Filter, payload []byte) error {
 		return false
 	}
 	return nil
+}
+
+// scheduleDays reads "days" as per-day windows, or as ISO week days sharing
+// one from/to window.
+func scheduleDays(raw json.RawMessage, from, to string) ([]scheduleDay, error) {
+	var windows []scheduleDay
+	if err := json.Unmarshal(raw, &windows); err == nil {
+		return windows, nil
+	}
+	var iso []int
+	if err := json.Unmarshal(raw, &iso); err != nil {
+		return nil, fmt.Errorf(`days must be [{"day", "from", "to"}, ...] or ISO week days [1..7] with "from" and "to"`)
+	}
+	windows = windows[:0:0] // the failed decode above may have filled it
+	for _, d := range iso {
+		if d < 1 || d > 7 {
+			return nil, fmt.Errorf("week day %d is not 1 (Monday) .. 7 (Sunday)", d)
+		}
+		windows = append(windows, scheduleDay{Day: d % 7, From: from, To: to})
+	}
+	return windows, nil
 }
 
 func clockMinutes(s string) (int, error) {

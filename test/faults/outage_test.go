@@ -12,14 +12,14 @@ import (
 
 // outageResult is what one outage run saw.
 type outageResult struct {
-	clicks          *clickLoad
-	pbs             *postbackLoad
-	clickTally      tally
-	pbTally         tally
-	ready503        int64 // /readyz answered 503 during the outage
-	readyOtherwise  int64 // /readyz answered anything else during the outage
-	readyAfter      int   // /readyz after recovery
-	retry503, no503 int
+	clicks            *clickLoad
+	pbs               *postbackLoad
+	clickTally        tally
+	pbTally           tally
+	ready503          int64 // /readyz answered 503 during the outage
+	readyOtherwise    int64 // /readyz answered anything else during the outage
+	readyAfter        int   // /readyz after recovery
+	retry503, no503   int
 	spooled, replayed float64 // recorder metrics: proof the outage path ran
 }
 

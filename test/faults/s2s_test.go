@@ -33,6 +33,7 @@ func TestS2SReceiverDown(t *testing.T) {
 	time.Sleep(5 * time.Second) // a late second delivery would show here
 	got = tallyOf(tids, rg.rcv.counts())
 	t.Logf("postbacks: %s", pbs.summary())
+	explainS2S(t, rg.db, tids, rg.rcv.counts())
 	ok := got.lost == 0 && got.duplicated == 0 && during == 0 && len(tids) > 0 && failed > 0
 	verdict(t, ok, "down=%s postbacks sent=%d accepted=%d | s2s delivered=%d lost=%d duplicated=%d "+
 		"(arrived while down %d, failed attempts logged %d, all delivered %s after the receiver came back)",

@@ -47,6 +47,7 @@ func TestTwoNodes(t *testing.T) {
 	w2, _ := n2.metric("kite_clicks_written_total")
 	t.Logf("clicks: %s", clicks.summary())
 	t.Logf("postbacks: %s", pbs.summary())
+	explainS2S(t, rg.db, pbs.acceptedTIDs(), rg.rcv.counts())
 	ok := worst <= 2*time.Second && unanswered(clicks.loadStats) == 0 && c.lost == 0 && c.duplicated == 0 &&
 		p.lost == 0 && p.duplicated == 0 && s.lost == 0 && s.duplicated == 0
 	verdict(t, ok, "config change seen by the other node in %s (worst of 3) | clicks sent=%d answered=%d stored=%d "+

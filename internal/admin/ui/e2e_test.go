@@ -44,11 +44,17 @@ func TestEndToEndAgainstRunningKite(t *testing.T) {
 		"type": {"position"}, "state": {"active"}})
 	offers := `[{"offer_id":` + offer + `,"share":100}]`
 	c.created("/admin/campaigns/"+camp+"/streams", url.Values{"name": {"Not here"}, "type": {"regular"}, "schema": {"redirect"},
-		"action_type": {"http"}, "state": {"active"}, "filters": {`[{"name":"country","mode":"accept","payload":["AQ"]}]`}, "offers": {offers}})
+		"action_type": {"http"}, "collect_clicks": {"1"}, "state": {"active"}, "filters": {`[{"name":"country","mode":"accept","payload":["AQ"]}]`}, "offers": {offers}})
 	c.created("/admin/campaigns/"+camp+"/streams", url.Values{"name": {"Everyone"}, "type": {"default"}, "schema": {"redirect"},
-		"action_type": {"http"}, "state": {"active"}, "filters": {"[]"}, "offers": {offers}})
+		"action_type": {"http"}, "collect_clicks": {"1"}, "state": {"active"}, "filters": {"[]"}, "offers": {offers}})
 
 	time.Sleep(2 * time.Second) // the routing snapshot refreshes on the config-change message
+	sim := c.raw(http.MethodPost, "/admin/campaigns/"+camp+"/simulate", url.Values{"ip": {"8.8.8.8"}, "params": {"cid=sim"}})
+	simBody, _ := io.ReadAll(sim.Body)
+	sim.Body.Close()
+	if sim.StatusCode != http.StatusOK || !strings.Contains(string(simBody), "Everyone") {
+		t.Errorf("test a visitor: %d %s", sim.StatusCode, simBody)
+	}
 	res := c.raw(http.MethodGet, "/"+alias+"?cid=ext-1", nil)
 	loc := res.Header.Get("Location")
 	m := regexp.MustCompile(`s=([0-9a-f-]{36})`).FindStringSubmatch(loc)
@@ -56,7 +62,7 @@ func TestEndToEndAgainstRunningKite(t *testing.T) {
 		t.Fatalf("tracking link: %d %q", res.StatusCode, loc)
 	}
 	clickID := m[1]
-	c.eventually("click in the clicks log", "/admin/logs/clicks?sub_id="+clickID, clickID)
+	c.eventually("click in the clicks log", "/admin/logs/clicks?sub_id="+clickID, "<td>"+clickID+"</td>")
 	key := regexp.MustCompile(`id="pb-key" value="([^"]+)"`).FindStringSubmatch(c.get("/admin/settings"))
 	if key == nil {
 		t.Fatal("postback key not shown in settings")
@@ -64,7 +70,8 @@ func TestEndToEndAgainstRunningKite(t *testing.T) {
 	if pb := c.raw(http.MethodGet, "/"+key[1]+"/postback?subid="+clickID+"&status=sale&payout=5", nil); pb.StatusCode != http.StatusOK {
 		t.Fatalf("postback: %d", pb.StatusCode)
 	}
-	c.eventually("conversion in the report", "/admin/reports?grouping=campaign&metrics=conversions&metrics=revenue&interval=today", "5.00")
+	c.eventually("conversion in the report", "/admin/reports?grouping=campaign&metrics=conversions&metrics=revenue&interval=today"+
+		"&f_name=campaign&f_op=EQUALS&f_value="+camp, `<td class="num">5.00</td>`)
 	c.eventually("S2S attempt in the sent log", "/admin/logs/s2s", source.URL+"/pb?click=ext-1")
 	if s2sHits.Load() == 0 {
 		t.Errorf("the traffic source never received the S2S postback")
