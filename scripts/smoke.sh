@@ -24,6 +24,9 @@ export KITE_LISTEN="127.0.0.1:$port"
 export KITE_ADMIN_API_KEY="smoke-api-key-$$"
 export KITE_POSTBACK_KEY="smokepb$$"
 export KITE_TRUSTED_PROXIES="127.0.0.0/8"
+export KITE_ADMIN_LOGIN="admin"
+export KITE_ADMIN_PASSWORD="smoke-admin-password-$$"
+export KITE_S2S_ALLOW_PRIVATE="127.0.0.0/8"
 export KITE_CLICKS_SPOOL_DIR="$work/spool"
 
 cleanup() {
@@ -40,6 +43,11 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 if ! python3 "$SMOKE" "http://127.0.0.1:$port" "$KITE_ADMIN_API_KEY" "$KITE_POSTBACK_KEY"; then
+  echo "smoke: kite log tail:"; tail -40 "$work/kite.log"; exit 1
+fi
+echo "smoke: the buyer's whole loop through the web UI against the same node"
+if ! KITE_E2E_URL="http://127.0.0.1:$port" KITE_E2E_LOGIN="$KITE_ADMIN_LOGIN" KITE_E2E_PASSWORD="$KITE_ADMIN_PASSWORD" \
+  go test -count=1 -run '^TestEndToEndAgainstRunningKite$' -v ./internal/admin/ui/ 2>&1 | tail -15; then
   echo "smoke: kite log tail:"; tail -40 "$work/kite.log"; exit 1
 fi
 kill -TERM "$pid"
