@@ -29,7 +29,7 @@ type applied struct {
 // log line in one transaction; then counts the offer's cap.
 func (s *Service) apply(ctx context.Context, j *job) (Result, error) {
 	var a applied
-	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		for try := 0; try < 3; try++ {
 			if a, err = s.change(tx, j); !errors.Is(err, errRaced) {

@@ -74,7 +74,7 @@ func (s *Service) join(ctx context.Context, snap *snapshot, id int64, c *model.C
 	now := time.Now().UTC()
 	var conv model.Conversion
 	queued := 0
-	err := s.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q := tx.Where("id = ? AND attributed = ?", id, false)
 		if s.st.IsPostgres() {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})

@@ -151,7 +151,7 @@ func (s *Service) logReceived(ctx context.Context, rp *model.ReceivedPostback) {
 	if rp.HTTPStatus == 0 {
 		rp.HTTPStatus = http.StatusOK
 	}
-	if err := s.st.DB.WithContext(ctx).Create(rp).Error; err != nil {
+	if err := s.db.WithContext(ctx).Create(rp).Error; err != nil {
 		s.log.Error("log received postback", "err", err, "subid", rp.ClickID, "outcome", rp.Outcome)
 	}
 }

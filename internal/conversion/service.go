@@ -21,6 +21,7 @@ import (
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 )
 
 // ClickFinder finds a recorded click by id (Redis first, then SQL); it
@@ -70,6 +71,7 @@ func (o *Options) defaults() {
 type Service struct {
 	opt    Options
 	st     *store.Store
+	db     *gorm.DB // st.DB for transactions and the postback path (txDB)
 	redis  *hot.Redis
 	clicks ClickFinder
 	log    *slog.Logger
@@ -86,9 +88,9 @@ func NewService(opt Options, st *store.Store, r *hot.Redis, clicks ClickFinder, 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{opt: opt, st: st, redis: r, log: log.With("component", "conversion")}
+	s := &Service{opt: opt, st: st, db: txDB(st), redis: r, log: log.With("component", "conversion")}
 	if clicks == nil {
-		clicks = sqlClicks{st}
+		clicks = sqlClicks{st: st, db: s.db}
 	}
 	s.clicks = clicks
 	s.cfg = &configCache{s: s, ttl: opt.CacheTTL}
@@ -139,11 +141,14 @@ func rawRequest(r *http.Request, body []byte, key string) string {
 }
 
 // sqlClicks finds clicks in SQL only.
-type sqlClicks struct{ st *store.Store }
+type sqlClicks struct {
+	st *store.Store
+	db *gorm.DB
+}
 
 func (f sqlClicks) Lookup(ctx context.Context, id string) (*model.Click, error) {
 	var c model.Click
-	q := f.st.DB.WithContext(ctx).Where("id = ?", id)
+	q := f.db.WithContext(ctx).Where("id = ?", id)
 	if u, err := uuid.Parse(id); err == nil && u.Version() == 7 && f.st.IsPostgres() {
 		// created_at is the time inside a UUIDv7: naming it lets Postgres
 		// look in one day partition instead of all of them.

@@ -85,7 +85,7 @@ func (w *Worker) recordBatch(ctx context.Context, batch []outcome) error {
 			delivered[o.r.lease] = append(delivered[o.r.lease], o.r.ID)
 		}
 	}
-	return w.st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&attempts).Error; err != nil {
 			return err
 		}

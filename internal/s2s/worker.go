@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kite-tracker/kite/internal/store"
+	"gorm.io/gorm"
 )
 
 // MinMaxAge is the shortest retry window: a traffic source may be down for a
@@ -62,6 +63,7 @@ func (o *Options) defaults() {
 type Worker struct {
 	opt    Options
 	st     *store.Store
+	db     *gorm.DB // st.DB for recordBatch's transaction (txDB)
 	log    *slog.Logger
 	client *http.Client
 	kick   chan struct{}
@@ -75,7 +77,7 @@ func NewWorker(opt Options, st *store.Store, log *slog.Logger) *Worker {
 	}
 	client := NewClient(ClientOptions{AllowPrivate: opt.AllowPrivate, ConnectTimeout: opt.ConnectTimeout,
 		Timeout: opt.Timeout, PerHost: opt.PerHost, Resolver: opt.Resolver})
-	return &Worker{opt: opt, st: st, log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1)}
+	return &Worker{opt: opt, st: st, db: txDB(st), log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1)}
 }
 
 // Notify wakes the worker now instead of at the next poll (call it after

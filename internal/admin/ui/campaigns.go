@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -211,31 +212,31 @@ func (u *UI) campaignExtra(c echo.Context, obj any) any {
 	return ex
 }
 
-// reorderStreams saves the order the buyer dragged the streams into.
+// reorderStreams saves the order the buyer dragged the streams into, in one
+// catalog transaction (a list that is not exactly the campaign's streams is refused).
 func (u *UI) reorderStreams(c echo.Context) error {
-	ctx := c.Request().Context()
 	campaignID, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotFound, "error.not_found")
 	}
-	streams, err := u.opt.Catalog.ListStreams(ctx, campaignID, "")
+	form, err := c.FormParams()
 	if err != nil {
-		return domainError(err)
+		return echo.NewHTTPError(http.StatusBadRequest, "error.bad_request")
 	}
-	mine := map[int64]bool{}
-	for _, s := range streams {
-		mine[s.ID] = true
-	}
-	form, _ := c.FormParams()
-	for i, raw := range form["stream_id"] {
+	ids := make([]int64, 0, len(form["stream_id"]))
+	for _, raw := range form["stream_id"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || !mine[id] {
+		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, "error.bad_request")
 		}
-		pos := i + 1
-		if _, err := u.opt.Catalog.UpdateStream(ctx, id, catalog.StreamRequest{Position: &pos}); err != nil {
-			return domainError(err)
+		ids = append(ids, id)
+	}
+	if err := u.opt.Catalog.ReorderStreams(c.Request().Context(), campaignID, ids); err != nil {
+		var ve *catalog.ValidationError
+		if errors.As(err, &ve) {
+			return echo.NewHTTPError(http.StatusBadRequest, "error.bad_request")
 		}
+		return domainError(err)
 	}
 	if c.Request().Header.Get("HX-Request") != "" {
 		return c.NoContent(http.StatusNoContent)

@@ -127,6 +127,10 @@ func TestBuyerSetsUpACampaign(t *testing.T) {
 	if len(streams) != 2 || len(streams[0].Filters) != 1 || streams[0].Filters[0].Name != "country" || len(streams[0].Offers) != 1 {
 		t.Fatalf("streams not stored: %+v", streams)
 	}
+	partial := url.Values{"stream_id": {itoa64(streams[1].ID)}}
+	if rec := b.post("/admin/campaigns/"+cid+"/streams/order", partial); rec.Code != http.StatusBadRequest {
+		t.Fatalf("reorder naming one of two streams: %d, want 400", rec.Code)
+	}
 	order := url.Values{"stream_id": {itoa64(streams[1].ID), itoa64(streams[0].ID)}}
 	if rec := b.post("/admin/campaigns/"+cid+"/streams/order", order); rec.Code != http.StatusSeeOther {
 		t.Fatalf("reorder: %d", rec.Code)
