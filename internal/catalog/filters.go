@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -199,20 +200,51 @@ func checkLimit(p json.RawMessage) string {
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
+// checkSchedule accepts the two forms routing understands: one window on ISO
+// week days {"timezone", "days": [1..7], "from", "to"}, or per-day windows
+// {"timezone", "days": [{"day": 0..6 (0 = Sunday), "from", "to"}, ...]}, the
+// week grid's form, where "to" may be "24:00" (the end of the day).
 func checkSchedule(p json.RawMessage) string {
 	var v struct {
-		Timezone string `json:"timezone"`
-		Days     []int  `json:"days"`
-		From     string `json:"from"`
-		To       string `json:"to"`
+		Timezone string          `json:"timezone"`
+		Days     json.RawMessage `json:"days"`
+		From     string          `json:"from"`
+		To       string          `json:"to"`
 	}
+	const shape = `must be {"timezone": "UTC", "days": [1..7], "from": "HH:MM", "to": "HH:MM"} or {"timezone": "UTC", "days": [{"day": 0..6, "from": "HH:MM", "to": "HH:MM"}]}`
 	if json.Unmarshal(p, &v) != nil {
-		return `must be {"timezone": "UTC", "days": [1..7], "from": "HH:MM", "to": "HH:MM"}`
+		return shape
 	}
 	if _, err := time.LoadLocation(v.Timezone); err != nil || v.Timezone == "" {
 		return "timezone is not a known time zone"
 	}
-	for _, d := range v.Days {
+	var windows []struct {
+		Day  *int   `json:"day"`
+		From string `json:"from"`
+		To   string `json:"to"`
+	}
+	if len(v.Days) > 0 && json.Unmarshal(v.Days, &windows) == nil && len(windows) > 0 {
+		for i, w := range windows {
+			at := "days[" + strconv.Itoa(i) + "]: "
+			switch {
+			case w.Day == nil || *w.Day < 0 || *w.Day > 6:
+				return at + "day must be 0 (Sunday) .. 6 (Saturday)"
+			case !hhmm.MatchString(w.From) || (!hhmm.MatchString(w.To) && w.To != "24:00"):
+				return at + `from and to must be "HH:MM" (to may be "24:00")`
+			case w.From == w.To:
+				return at + "from and to must differ"
+			}
+		}
+		return ""
+	}
+	var days []int
+	if len(v.Days) > 0 && json.Unmarshal(v.Days, &days) != nil {
+		return shape
+	}
+	if len(days) == 0 && v.From == "" && v.To == "" {
+		return "choose at least one day and hour"
+	}
+	for _, d := range days {
 		if d < 1 || d > 7 {
 			return "days must be 1 (Monday) .. 7 (Sunday)"
 		}

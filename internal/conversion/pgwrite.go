@@ -17,6 +17,8 @@ import (
 // round trip, so the first postback of a click+tid is one upsert (no SELECT
 // before it) and the S2S rows and the log line go out as one statement.
 // SQLite keeps the plain gorm calls: it has no round trips to save.
+// Raw SQL is read with Find, not Scan: gorm's Scan renders the statement
+// with its values as text for a logger on every call, even a discarding one.
 
 // upserted is the row an upsert returns, and whether it was inserted.
 type upserted struct {
@@ -36,7 +38,7 @@ func upsertConversion(tx *gorm.DB, conv *model.Conversion) (existing *model.Conv
 		" ON CONFLICT (click_id, tid) DO UPDATE SET tid = EXCLUDED.tid" +
 		" RETURNING (xmax = 0) AS inserted, conversions.*"
 	var rows []upserted
-	if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(q, args...).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	if len(rows) != 1 {
@@ -69,7 +71,7 @@ func insertOutboxAndLog(tx *gorm.DB, rows []model.S2SOutbox, rp *model.ReceivedP
 		q = "WITH queued AS (INSERT INTO s2s_outbox (" + ocols + ") VALUES " + omarks + ") " + q
 		args = append(oargs, args...)
 	}
-	return tx.Raw("/* conversion.insertOutboxAndLog */ "+q, args...).Scan(&rp.ID).Error
+	return tx.Raw("/* conversion.insertOutboxAndLog */ "+q, args...).Find(&rp.ID).Error
 }
 
 // columnCache keeps, per model type, the fields written by rowValues.

@@ -51,7 +51,7 @@ func claim(ctx context.Context, st *store.Store, n int, now time.Time, lease tim
 		ORDER BY next_attempt_at LIMIT ?` + lock + `)
 		RETURNING id, method, url, body, attempts, created_at, retry_since`
 	var rows []claimed
-	if err := st.DB.WithContext(ctx).Raw(q, until, now, n).Scan(&rows).Error; err != nil {
+	if err := st.DB.WithContext(ctx).Raw(q, until, now, n).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	for i := range rows {
