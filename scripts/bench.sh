@@ -46,7 +46,7 @@ full=bench-results/latest-full.log
 exec > >(tee "$full") 2>&1
 
 tag="bench$$"
-prefix="$tag:"
+prefix="kitebench$$x$RANDOM:" # Redis keys of this run only; deleted at the end
 dbs=()
 kite_pid=""
 cleanup() {
@@ -318,6 +318,9 @@ if has_part clicks || has_part postbacks; then
 fi
 has_part report && part_report
 
+say ""
+say "load average at end $(cut -d' ' -f1-3 /proc/loadavg); the load generator shares these CPUs with Kite, Postgres"
+say "and Redis, so figures on a busy machine say more about the machine than about Kite."
 echo
 echo "================ summary ================"
 cat "$summary" | tee bench-results/latest.txt

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -51,6 +52,7 @@ func runReportBench(args []string) error {
 	db := fs.String("db", envOr("KITE_DATABASE_URL", "sqlite:./data/kite.db"), "database URL")
 	n := fs.Int("n", 20, "runs per shape")
 	tz := fs.String("tz", "UTC", "report time zone (try Asia/Kolkata for the raw path)")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the report runs to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,21 +65,35 @@ func runReportBench(args []string) error {
 		return err
 	}
 	defer st.Close()
+	if _, err := st.MigrateUp(ctx); err != nil { // the report cubes come with migrations
+		return err
+	}
 	var clicks, convs int64
 	_ = st.DB.WithContext(ctx).Raw("/* bench.report */ SELECT COUNT(*) FROM clicks").Row().Scan(&clicks)
 	_ = st.DB.WithContext(ctx).Raw("/* bench.report */ SELECT COUNT(*) FROM conversions").Row().Scan(&convs)
 	fmt.Printf("%s: %d clicks, %d conversions in the database; %d runs per shape, zone %s%s\n",
 		st.Dialect, clicks, convs, *n, *tz, loadAverage())
+	yard, err := baselines(ctx, st, *n)
+	if err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	reports := report.New(st, slog.Default())
 	for _, shape := range reportShapes(*tz) {
-		if err := benchShape(ctx, reports, shape, *n); err != nil {
+		if err := benchShape(ctx, reports, shape, *n, yard); err != nil {
 			return fmt.Errorf("%s: %w", shape.name, err)
 		}
 	}
 	return nil
 }
 
-func benchShape(ctx context.Context, reports *report.Reports, shape reportShape, n int) error {
+func benchShape(ctx context.Context, reports *report.Reports, shape reportShape, n int, yard time.Duration) error {
 	times := make([]time.Duration, 0, n)
 	var rows, total int
 	var source string
@@ -96,11 +112,16 @@ func benchShape(ctx context.Context, reports *report.Reports, shape reportShape,
 			times = append(times, time.Since(began))
 		}
 	}
+	p50, p95 := reportPercentiles(times)
+	fmt.Printf("%-40s p50 %7.1f ms  p95 %7.1f ms  (%.2fx / %.2fx the yardstick)  rows %d of %d groups  (source %s, clicks in range %v)\n",
+		shape.name, ms(p50), ms(p95), float64(p50)/float64(yard), float64(p95)/float64(yard), rows, total, source, clicks)
+	return nil
+}
+
+func reportPercentiles(times []time.Duration) (p50, p95 time.Duration) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	pct := func(p float64) time.Duration { return times[min(len(times)-1, int(p*float64(len(times))))] }
-	fmt.Printf("%-40s p50 %7.1f ms  p95 %7.1f ms  rows %d of %d groups  (source %s, clicks in range %v)\n",
-		shape.name, ms(pct(0.50)), ms(pct(0.95)), rows, total, source, clicks)
-	return nil
+	return pct(0.50), pct(0.95)
 }
 
 // loadAverage notes how busy the machine was, since figures taken on a
@@ -118,3 +139,60 @@ func loadAverage() string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// yardsticks are plain queries timed beside the reports: the box is shared
+// and its load swings tenfold, so report times mean something only as
+// ratios of these, measured in the same run. The first one is the yardstick
+// the ratios use: counting the hourly campaign x country cube.
+var yardsticks = []struct{ name, sql string }{
+	{"count(*) report_cube_countries", "/* bench.yardstick */ SELECT COUNT(*) FROM report_cube_countries"},
+	{"sum(clicks) campaign x country x day, hourly cube",
+		"/* bench.yardstick */ SELECT COUNT(*) FROM (SELECT campaign_id, country, date_trunc('day', hour), SUM(clicks) " +
+			"FROM report_cube_countries GROUP BY 1, 2, 3) s"},
+	{"count(*) clicks, last 7 days", "/* bench.yardstick */ SELECT COUNT(*) FROM clicks WHERE created_at >= ?"},
+}
+
+// baselines times the yardsticks (Postgres only) and returns the first one's p50.
+func baselines(ctx context.Context, st *store.Store, n int) (time.Duration, error) {
+	if !st.IsPostgres() {
+		return time.Millisecond, nil
+	}
+	var first time.Duration
+	week := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -6)
+	for i, y := range yardsticks {
+		times := make([]time.Duration, 0, n)
+		for r := 0; r < n+1; r++ {
+			args := []any{}
+			if i == 2 {
+				args = append(args, week)
+			}
+			began := time.Now()
+			var c int64
+			if err := st.DB.WithContext(ctx).Raw(y.sql, args...).Row().Scan(&c); err != nil {
+				return 0, fmt.Errorf("yardstick %s: %w", y.name, err)
+			}
+			if r > 0 {
+				times = append(times, time.Since(began))
+			}
+		}
+		p50, p95 := reportPercentiles(times)
+		if i == 0 {
+			first = p50
+		}
+		fmt.Printf("yardstick %-49s p50 %7.1f ms  p95 %7.1f ms\n", y.name, ms(p50), ms(p95))
+	}
+	return max(first, time.Microsecond), nil
+}
+
+// startCPUProfile profiles the process until the returned stop is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}

@@ -71,7 +71,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		}
 	}
 	req := c.Request()
-	attrs := []any{"method", req.Method, "path", req.URL.Path, "status", code,
+	attrs := []any{"method", req.Method, "path", logPath(c), "status", code,
 		"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err}
 	if code >= 500 {
 		a.Log.Error("request failed", attrs...)
@@ -158,7 +158,7 @@ func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		a.metrics.requests.WithLabelValues(s, strconv.Itoa(code)).Inc()
 		a.metrics.duration.WithLabelValues(s).Observe(time.Since(start).Seconds())
 		if s != "track" && a.Log.Enabled(c.Request().Context(), slog.LevelDebug) {
-			a.Log.Debug("request", "method", c.Request().Method, "path", c.Request().URL.Path, "status", code,
+			a.Log.Debug("request", "method", c.Request().Method, "path", logPath(c), "status", code,
 				"duration_ms", time.Since(start).Milliseconds())
 		}
 		return nil
@@ -180,4 +180,16 @@ func (a *App) ipExtractor() echo.IPExtractor {
 		}
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// logPath is the path as it may be logged: the route pattern where there is
+// one, so the postback key in /{postback_key}/postback never reaches a log.
+func logPath(c echo.Context) string {
+	if p := c.Path(); p != "" && p != "/*" {
+		return p
+	}
+	if strings.HasSuffix(c.Request().URL.Path, "/postback") {
+		return "/:key/postback"
+	}
+	return c.Request().URL.Path
 }

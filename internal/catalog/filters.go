@@ -13,7 +13,7 @@ import (
 // Payload kinds of stream filters: how a filter's payload must look.
 const (
 	PayloadList       = "list"       // JSON array of strings: ["US","CA"]
-	PayloadNone       = "none"       // no payload: bot, proxy, empty_referrer
+	PayloadNone       = "none"       // no payload: bot, proxy, empty_referrer, ipv6
 	PayloadUniqueness = "uniqueness" // "campaign" | "stream" | "global", or {"scope","method"}
 	PayloadLimit      = "limit"      // {"per_hour": N, "per_day": N, "total": N}
 	PayloadSchedule   = "schedule"   // {"timezone","days":[1..7],"from":"HH:MM","to":"HH:MM"}
@@ -49,7 +49,9 @@ func filterTable() []FilterInfo {
 		listFilter("browser_version", "device", `["120"]`),
 		listFilter("language", "device", `["en","de"]`),
 		listFilter("ip", "network", `["10.0.0.0/8","1.2.3.4","5.6.7.8-5.6.7.99"]`),
-		listFilter("ipv6", "network", `["2001:db8::/32"]`),
+		// ipv6 is Keitaro's yes/no filter: accept = the visitor came over IPv6.
+		// Address lists of either family go in the ip filter.
+		{Name: "ipv6", Group: "network", Modes: FilterModes, Payload: PayloadNone, Template: json.RawMessage(`null`)},
 		listFilter("user_agent", "device", `["*Android*","/bot/i"]`),
 		listFilter("referrer", "source", `["*google.*"]`),
 		listFilter("keyword", "source", `["shoes"]`),
@@ -130,7 +132,7 @@ func checkList(name string, p json.RawMessage) string {
 			return fmt.Sprintf("values must be at most %d characters", MaxURL)
 		}
 		switch name {
-		case "ip", "ipv6":
+		case "ip":
 			if !ipOrRange(v) {
 				return fmt.Sprintf("%q is not an IP address, CIDR or range", v)
 			}

@@ -2,6 +2,7 @@ package clicks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -68,9 +69,22 @@ func InsertBatch(ctx context.Context, st *store.Store, batch []model.Click) erro
 }
 
 // applyBatch inserts clicks and applies LP events in one transaction and
-// returns how many clicks were new.
+// returns how many clicks were new: over pgx arrays on Postgres, with
+// portable multi-row statements elsewhere.
 func applyBatch(ctx context.Context, st *store.Store, batch []model.Click, lps []lpEvent) (int, error) {
 	clicks := dedupe(batch)
+	if st.IsPostgres() {
+		n, err := applyBatchPG(ctx, st, clicks, lps)
+		if !errors.Is(err, errNotPgx) {
+			return n, err
+		}
+	}
+	return applyBatchPortable(ctx, st, clicks, lps)
+}
+
+// applyBatchPortable is applyBatch through gorm with multi-row statements
+// (SQLite's path; works on Postgres too). clicks come from dedupe.
+func applyBatchPortable(ctx context.Context, st *store.Store, clicks []model.Click, lps []lpEvent) (int, error) {
 	inserted := 0
 	err := st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		roll := rollup{}

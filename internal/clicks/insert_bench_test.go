@@ -5,11 +5,40 @@ import (
 	"testing"
 
 	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/store"
 )
 
+type insertFunc func(ctx context.Context, st *store.Store, batch []model.Click) error
+
+// insertPortable forces the portable multi-row path (the only one before
+// the pgx path), so both can be measured in one run.
+func insertPortable(ctx context.Context, st *store.Store, batch []model.Click) error {
+	_, err := applyBatchPortable(ctx, st, dedupe(batch), nil)
+	return err
+}
+
 // BenchmarkInsertBatch measures the SQL side of the writer: ns per click
-// for batches of 1,000 new clicks with their rollup.
+// for batches of 1,000 new clicks with their rollup. "pgx" is InsertBatch
+// (the pgx array path on Postgres), "portable" the multi-row statements;
+// "fewdims" spreads a batch over ~40 rollup rows, "manydims" gives every
+// click its own rollup row (high-cardinality traffic).
 func BenchmarkInsertBatch(b *testing.B) {
+	paths := []struct {
+		name string
+		fn   insertFunc
+	}{{"pgx", InsertBatch}, {"portable", insertPortable}}
+	for _, p := range paths {
+		for _, many := range []bool{false, true} {
+			name := p.name + "/fewdims"
+			if many {
+				name = p.name + "/manydims"
+			}
+			b.Run(name, func(b *testing.B) { benchInsert(b, p.fn, many) })
+		}
+	}
+}
+
+func benchInsert(b *testing.B, insert insertFunc, manyDims bool) {
 	st, _ := env(b)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -18,10 +47,50 @@ func BenchmarkInsertBatch(b *testing.B) {
 		batch := make([]model.Click, 1000)
 		for j := range batch {
 			batch[j] = *newClick(b, j)
+			if manyDims {
+				batch[j].LandingID = int64(i + j)
+			}
 		}
 		b.StartTimer()
-		if err := InsertBatch(context.Background(), st, batch); err != nil {
+		if err := insert(context.Background(), st, batch); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriter measures the whole writer per click: XREADGROUP, decode,
+// the SQL batch, XACK/XDEL, over entries already in the stream.
+func BenchmarkWriter(b *testing.B) {
+	st, r := env(b)
+	opt := testOptions(b)
+	rec := NewRecorder(opt, r, st, nil)
+	w := NewWriter(opt, r, st, nil)
+	ctx := context.Background()
+	if err := w.ensureGroup(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i += 1000 {
+		evs := make([]event, 0, 1000)
+		for j := 0; j < 1000; j++ {
+			e, err := clickEvent(newClick(b, j))
+			if err != nil {
+				b.Fatal(err)
+			}
+			evs = append(evs, e)
+		}
+		if err := rec.push(evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for {
+		n, err := w.step(ctx, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			break
 		}
 	}
 }

@@ -1,8 +1,9 @@
 package clicks
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,20 +72,51 @@ var rollupKeyColumns = []string{"hour", "campaign_id", "stream_id", "offer_id", 
 var rollupCounterColumns = []string{"clicks", "campaign_unique_clicks", "stream_unique_clicks",
 	"global_unique_clicks", "bots", "empty_referrers", "lp_clicks", "cost"}
 
-// upsert adds the deltas to click_stats_hourly. Rows go in key order so two
-// writers never wait on each other's rows in opposite orders (deadlock).
-func (r rollup) upsert(tx *gorm.DB, perStatement int) error {
+// sortedKeys lists the keys with a non-zero delta in a fixed order (the
+// unique index's column order), so two writers never wait on each other's
+// rows in opposite orders (deadlock).
+func (r rollup) sortedKeys() []rollupKey {
 	keys := make([]rollupKey, 0, len(r))
 	for k, v := range r {
 		if *v != (rollupCounts{}) {
 			keys = append(keys, k)
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	slices.SortFunc(keys, compareKeys)
+	return keys
+}
+
+func compareKeys(a, b rollupKey) int {
+	return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.CampaignID, b.CampaignID),
+		cmp.Compare(a.StreamID, b.StreamID), cmp.Compare(a.OfferID, b.OfferID),
+		cmp.Compare(a.LandingID, b.LandingID), cmp.Compare(a.TSID, b.TSID), cmp.Compare(a.NetID, b.NetID),
+		cmp.Compare(a.Country, b.Country), cmp.Compare(a.DeviceType, b.DeviceType), cmp.Compare(a.OS, b.OS),
+		cmp.Compare(a.Browser, b.Browser), cmp.Compare(a.Language, b.Language),
+		cmp.Compare(a.ConnType, b.ConnType), cmpBool(a.IsBot, b.IsBot))
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// rollupSetClause adds excluded counters to the existing row.
+func rollupSetClause() string {
 	set := make([]string, len(rollupCounterColumns))
 	for i, col := range rollupCounterColumns {
 		set[i] = fmt.Sprintf("%s = click_stats_hourly.%s + excluded.%s", col, col, col)
 	}
+	return strings.Join(set, ", ")
+}
+
+// upsert adds the deltas to click_stats_hourly, rows in key order.
+func (r rollup) upsert(tx *gorm.DB, perStatement int) error {
+	keys := r.sortedKeys()
 	cols := append(append([]string{}, rollupKeyColumns...), rollupCounterColumns...)
 	for _, chunk := range chunks(len(keys), perStatement) {
 		rows := keys[chunk[0]:chunk[1]]
@@ -97,7 +129,7 @@ func (r rollup) upsert(tx *gorm.DB, perStatement int) error {
 		}
 		q := "/* clicks.rollup.upsert */ INSERT INTO click_stats_hourly (" + strings.Join(cols, ", ") + ") VALUES " +
 			placeholders(len(rows), len(cols)) + " ON CONFLICT (" + strings.Join(rollupKeyColumns, ", ") +
-			") DO UPDATE SET " + strings.Join(set, ", ")
+			") DO UPDATE SET " + rollupSetClause()
 		if err := tx.Exec(q, args...).Error; err != nil {
 			return fmt.Errorf("upsert click_stats_hourly: %w", err)
 		}
@@ -122,23 +154,35 @@ func applyLPs(tx *gorm.DB, lps []lpEvent, roll rollup) error {
 		lp := &lps[i]
 		c := lp.Click
 		normalizeCreatedAt(&c)
-		c.LPClickedAt = nil
-		offer := c.OfferID
-		if lp.OfferID != 0 {
-			offer = lp.OfferID
-		}
 		res := tx.Exec(`/* clicks.applyLPs */ UPDATE clicks SET lp_clicked_at = ?, offer_id = ?
-			WHERE id = ? AND created_at = ? AND lp_clicked_at IS NULL`, lp.At.UTC(), offer, c.ID, c.CreatedAt)
+			WHERE id = ? AND created_at = ? AND lp_clicked_at IS NULL`, lp.At.UTC(), lpOffer(lp), c.ID, c.CreatedAt)
 		if res.Error != nil {
 			return fmt.Errorf("apply LP click %s: %w", c.ID, res.Error)
 		}
 		if res.RowsAffected == 0 {
 			continue // already applied (or the click is unknown): idempotent
 		}
-		roll.add(&c, -1)
-		at := lp.At.UTC()
-		c.OfferID, c.LPClickedAt = offer, &at
-		roll.add(&c, 1)
+		moveLP(roll, lp)
 	}
 	return nil
+}
+
+// lpOffer is the click's offer after the LP click.
+func lpOffer(lp *lpEvent) int64 {
+	if lp.OfferID != 0 {
+		return lp.OfferID
+	}
+	return lp.Click.OfferID
+}
+
+// moveLP takes an applied LP click's click out of its rollup row and puts
+// it back with its LP click and final offer.
+func moveLP(roll rollup, lp *lpEvent) {
+	c := lp.Click
+	normalizeCreatedAt(&c)
+	c.LPClickedAt = nil
+	roll.add(&c, -1)
+	at := lp.At.UTC()
+	c.OfferID, c.LPClickedAt = lpOffer(lp), &at
+	roll.add(&c, 1)
 }

@@ -81,6 +81,7 @@ func TestPostbackLogsAdmin(t *testing.T) {
 	}{
 		{"", 3}, {"?outcome=duplicate", 1}, {"?outcome=rejected", 1}, {"?sub_id=" + c.ID + "&limit=1", 3},
 		{"?from=" + time.Now().UTC().Add(time.Hour).Format(time.RFC3339), 0}, {"?to=2030-01-01", 3},
+		{"?campaign_id=" + itoa64(f.camp.ID), 2}, {"?campaign_id=999999", 0}, // the refused one has no conversion
 	}
 	for _, tc := range cases {
 		code, body := f.admin("GET", "/admin_api/v1/postbacks/received"+tc.query, "")
@@ -92,7 +93,7 @@ func TestPostbackLogsAdmin(t *testing.T) {
 			t.Errorf("received%s: %d %s, want total %d", tc.query, code, body, tc.total)
 		}
 	}
-	for _, q := range []string{"?limit=x", "?offset=-1", "?from=yesterday"} {
+	for _, q := range []string{"?limit=x", "?offset=-1", "?from=yesterday", "?campaign_id=x", "?campaign_id=-2"} {
 		if code, _ := f.admin("GET", "/admin_api/v1/postbacks/received"+q, ""); code != 400 {
 			t.Errorf("received%s: %d, want 400", q, code)
 		}
@@ -104,8 +105,17 @@ func TestPostbackLogsAdmin(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"total":1`) || !strings.Contains(body, `"attempts_log":[]`) {
 		t.Errorf("sent: %d %s", code, body)
 	}
-	if code, _ := f.admin("GET", "/admin_api/v1/postbacks/sent?status=lost", ""); code != 400 {
-		t.Errorf("sent?status=lost: %d, want 400", code)
+	hour := time.Now().UTC().Add(time.Hour).Format(time.RFC3339)
+	for q, total := range map[string]string{"?from=" + hour: `"total":0`, "?to=" + hour: `"total":1`,
+		"?campaign_id=" + itoa64(f.camp.ID) + "&from=2020-01-01": `"total":1`, "?campaign_id=999999": `"total":0`} {
+		if code, body := f.admin("GET", "/admin_api/v1/postbacks/sent"+q, ""); code != 200 || !strings.Contains(body, total) {
+			t.Errorf("sent%s: %d %s, want %s", q, code, body, total)
+		}
+	}
+	for _, q := range []string{"?status=lost", "?from=yesterday", "?to=x", "?campaign_id=abc"} {
+		if code, _ := f.admin("GET", "/admin_api/v1/postbacks/sent"+q, ""); code != 400 {
+			t.Errorf("sent%s: %d, want 400", q, code)
+		}
 	}
 	resend := "/admin_api/v1/postbacks/sent/" + itoa64(row.ID) + "/resend"
 	if code, _ := f.admin("POST", resend, ""); code != http.StatusConflict {

@@ -25,9 +25,30 @@ type applied struct {
 	queued   int
 }
 
-// apply runs the rules and writes the conversion, its S2S postbacks and the
-// log line in one transaction; then counts the offer's cap.
+// apply writes the postback (its first conversion in one statement on
+// Postgres, else through the rules' transaction); then counts the offer's cap.
 func (s *Service) apply(ctx context.Context, j *job) (Result, error) {
+	a, done, err := s.insertFirst(ctx, j)
+	if err != nil {
+		return Result{}, err
+	}
+	if !done {
+		a, err = s.applyRules(ctx, j)
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	s.afterCommit(ctx, j, a)
+	res := Result{Outcome: j.rp.Outcome, Reason: j.rp.Reason}
+	if a.conv != nil {
+		res.ConversionID, res.Status = a.conv.ID, a.conv.Status
+	}
+	return res, nil
+}
+
+// applyRules reads the conversion of the click+tid, decides, and writes the
+// change, its S2S rows and the log line in one transaction.
+func (s *Service) applyRules(ctx context.Context, j *job) (applied, error) {
 	var a applied
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -50,15 +71,7 @@ func (s *Service) apply(ctx context.Context, j *job) (Result, error) {
 		}
 		return s.writeOutboxAndLog(tx, rows, j.rp)
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	s.afterCommit(ctx, j, a)
-	res := Result{Outcome: j.rp.Outcome, Reason: j.rp.Reason}
-	if a.conv != nil {
-		res.ConversionID, res.Status = a.conv.ID, a.conv.Status
-	}
-	return res, nil
+	return a, err
 }
 
 // afterCommit counts a new lead or sale towards the offer's daily cap and
@@ -90,22 +103,10 @@ func (s *Service) writeOutboxAndLog(tx *gorm.DB, rows []model.S2SOutbox, rp *mod
 	return tx.Create(rp).Error
 }
 
-// change reads the conversion of the same click and tid and applies the
-// decision. On Postgres a postback that would insert tries the insert first:
-// most postbacks are the first of their click+tid, and one upsert both
-// inserts those and locks the existing row of the others.
+// change reads the conversion of the same click and tid and applies the decision.
 func (s *Service) change(tx *gorm.DB, j *job) (applied, error) {
-	var existing *model.Conversion
-	var err error
-	if s.st.IsPostgres() && decide(nil, j.in.status, j.policy(), j.upsell()).act == actInsert {
-		conv := s.newConversion(j)
-		if existing, err = upsertConversion(tx, conv); err != nil {
-			return applied{}, err
-		}
-		if existing == nil {
-			return applied{conv: conv, d: decision{act: actInsert}, inserted: true}, nil
-		}
-	} else if existing, err = s.findConversion(tx, j.in.clickID, j.in.tid); err != nil {
+	existing, err := s.findConversion(tx, j.in.clickID, j.in.tid)
+	if err != nil {
 		return applied{}, err
 	}
 	d := decide(existing, j.in.status, j.policy(), j.upsell())

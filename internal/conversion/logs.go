@@ -24,23 +24,46 @@ type receivedRequest struct {
 	Limit, Offset int
 	Outcome       string
 	SubID         string
+	CampaignID    int64 // through the postback's conversion: refused ones have none
 	From, To      time.Time
 }
 
-// parseReceived reads ?limit&offset&outcome&sub_id&from&to.
+// parseReceived reads ?limit&offset&outcome&sub_id&campaign_id&from&to.
 func parseReceived(c echo.Context) (receivedRequest, error) {
 	r := receivedRequest{Outcome: c.QueryParam("outcome"), SubID: strings.TrimSpace(c.QueryParam("sub_id"))}
 	var err error
 	if r.Limit, r.Offset, err = paging(c); err != nil {
 		return r, err
 	}
-	if r.From, err = parseTime(c.QueryParam("from")); err != nil {
-		return r, echo.NewHTTPError(http.StatusBadRequest, "invalid from")
+	if r.CampaignID, err = queryID(c, "campaign_id"); err != nil {
+		return r, err
 	}
-	if r.To, err = parseTime(c.QueryParam("to")); err != nil {
-		return r, echo.NewHTTPError(http.StatusBadRequest, "invalid to")
+	r.From, r.To, err = period(c)
+	return r, err
+}
+
+// period reads ?from&to (from inclusive, to exclusive).
+func period(c echo.Context) (from, to time.Time, err error) {
+	if from, err = parseTime(c.QueryParam("from")); err != nil {
+		return from, to, echo.NewHTTPError(http.StatusBadRequest, "invalid from")
 	}
-	return r, nil
+	if to, err = parseTime(c.QueryParam("to")); err != nil {
+		return from, to, echo.NewHTTPError(http.StatusBadRequest, "invalid to")
+	}
+	return from, to, nil
+}
+
+// queryID reads an optional positive id parameter (0 when absent).
+func queryID(c echo.Context, name string) (int64, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.NewHTTPError(http.StatusBadRequest, "invalid "+name)
+	}
+	return id, nil
 }
 
 func paging(c echo.Context) (limit, offset int, err error) {
@@ -84,6 +107,9 @@ func (s *Service) ReceivedPostbacks(c echo.Context) error {
 	if req.SubID != "" {
 		q = q.Where("click_id = ?", req.SubID)
 	}
+	if req.CampaignID != 0 {
+		q = q.Where("conversion_id IN (SELECT id FROM conversions WHERE campaign_id = ?)", req.CampaignID)
+	}
 	if !req.From.IsZero() {
 		q = q.Where("received_at >= ?", req.From)
 	}
@@ -101,8 +127,8 @@ func (s *Service) ReceivedPostbacks(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// SentPostbacks is GET /admin_api/v1/postbacks/sent?status&conversion_id&campaign_id&limit&offset;
-// each row carries its delivery attempts.
+// SentPostbacks is GET /admin_api/v1/postbacks/sent?status&conversion_id&campaign_id&from&to&limit&offset
+// (from/to on the time the postback was queued); each row carries its delivery attempts.
 func (s *Service) SentPostbacks(c echo.Context) error {
 	var f s2s.SentFilter
 	var err error
@@ -115,11 +141,12 @@ func (s *Service) SentPostbacks(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "status must be pending, delivered or dead")
 	}
 	for name, dst := range map[string]*int64{"conversion_id": &f.ConversionID, "campaign_id": &f.CampaignID} {
-		if v := c.QueryParam(name); v != "" {
-			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil {
-				return echo.NewHTTPError(http.StatusBadRequest, "invalid "+name)
-			}
+		if *dst, err = queryID(c, name); err != nil {
+			return err
 		}
+	}
+	if f.From, f.To, err = period(c); err != nil {
+		return err
 	}
 	rows, total, err := s2s.List(c.Request().Context(), s.st, f)
 	if err != nil {

@@ -76,9 +76,12 @@ type Service struct {
 	clicks ClickFinder
 	log    *slog.Logger
 	cfg    *configCache
+	ids    idBlock       // conversion ids reserved for insertFirst (Postgres)
 	slots  chan struct{} // MaxConcurrent
 	joinMu sync.Mutex
 	joinAt int64 // id cursor of the joiner, under joinMu
+	// rulesOnly skips insertFirst (tests compare both paths).
+	rulesOnly bool
 }
 
 // NewService builds the service. clicks may be nil: clicks are then looked up

@@ -11,20 +11,35 @@ import (
 
 // cube is an hourly rollup table and the dimensions it can answer.
 type cube struct {
-	table string
-	keys  []string // key columns besides hour
-	dims  map[string]bool
+	table   string
+	keys    []string // key columns besides the time column
+	dims    map[string]bool
+	timeCol string // "hour", or "day" for a daily cube
+	daily   string // the daily cube with the same keys, if any
 }
 
 // cubes are tried in order, smallest first; click_stats_hourly (every rollup
 // dimension) is the last resort before raw clicks. The narrow cubes are kept
 // by triggers (migration 0030) and compacted by the Maintainer.
 var cubes = []cube{
-	{"report_cube_entities", []string{"campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "affiliate_network_id"},
-		set("campaign", "campaign_group", "stream", "offer", "landing", "ts", "affiliate_network")},
-	{"report_cube_countries", []string{"campaign_id", "country"}, set("campaign", "campaign_group", "country")},
-	{"click_stats_hourly", nil, nil},
+	{"report_cube_entities", entityKeys, entityDims, "hour", "report_cube_entities_daily"},
+	{"report_cube_countries", countryKeys, countryDims, "hour", "report_cube_countries_daily"},
+	{"click_stats_hourly", nil, nil, "hour", ""},
 }
+
+// dailyCubes are the daily siblings (migration 0031): whole UTC days of the
+// hourly cubes above, for the days of a range that fit one time bucket.
+var dailyCubes = []cube{
+	{"report_cube_entities_daily", entityKeys, entityDims, "day", ""},
+	{"report_cube_countries_daily", countryKeys, countryDims, "day", ""},
+}
+
+var (
+	entityKeys  = []string{"campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "affiliate_network_id"}
+	entityDims  = set("campaign", "campaign_group", "stream", "offer", "landing", "ts", "affiliate_network")
+	countryKeys = []string{"campaign_id", "country"}
+	countryDims = set("campaign", "campaign_group", "country")
+)
 
 func set(names ...string) map[string]bool {
 	out := map[string]bool{}
@@ -54,13 +69,13 @@ func (c cube) covers(p *plan) bool {
 }
 
 // pickCube is the smallest cube answering the plan.
-func (p *plan) pickCube() string {
+func (p *plan) pickCube() cube {
 	for _, c := range cubes {
 		if c.covers(p) {
-			return c.table
+			return c
 		}
 	}
-	return "click_stats_hourly"
+	return cubes[len(cubes)-1]
 }
 
 var cubeCounters = "clicks, campaign_unique_clicks, stream_unique_clicks, global_unique_clicks, bots, " +
@@ -78,11 +93,15 @@ func cubeSums() string {
 // since on into one row per key. Rows appended meanwhile by click writers
 // are left alone (they are not visible to the delete), so sums never change.
 func (m *Maintainer) CompactCubes(ctx context.Context, since time.Time) error {
-	for _, c := range cubes {
+	for _, c := range append(append([]cube{}, cubes...), dailyCubes...) {
 		if c.keys == nil {
 			continue
 		}
-		if err := m.compactCube(ctx, c, since.UTC().Truncate(time.Hour)); err != nil {
+		from := since.UTC().Truncate(time.Hour)
+		if c.timeCol == "day" {
+			from = since.UTC().Truncate(24 * time.Hour)
+		}
+		if err := m.compactCube(ctx, c, from); err != nil {
 			return fmt.Errorf("compact %s: %w", c.table, err)
 		}
 	}
@@ -90,11 +109,11 @@ func (m *Maintainer) CompactCubes(ctx context.Context, since time.Time) error {
 }
 
 func (m *Maintainer) compactCube(ctx context.Context, c cube, since time.Time) error {
-	key := "hour, " + strings.Join(c.keys, ", ")
+	key := c.timeCol + ", " + strings.Join(c.keys, ", ")
 	cols := key + ", " + cubeCounters
 	db := m.st.DB.WithContext(ctx)
 	if m.st.IsPostgres() {
-		return db.Exec("/* report.compactCube */ WITH moved AS (DELETE FROM "+c.table+" WHERE hour >= ? RETURNING *) "+
+		return db.Exec("/* report.compactCube */ WITH moved AS (DELETE FROM "+c.table+" WHERE "+c.timeCol+" >= ? RETURNING *) "+
 			"INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+cubeSums()+" FROM moved GROUP BY "+key, since).Error
 	}
 	// SQLite has one writer connection, so the transaction sees every row.
@@ -104,10 +123,10 @@ func (m *Maintainer) compactCube(ctx context.Context, c cube, since time.Time) e
 			return err
 		}
 		err := tx.Exec("/* report.compactCube */ INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+cubeSums()+
-			" FROM "+c.table+" WHERE hour >= ? AND rowid <= ? GROUP BY "+key, since, top).Error
+			" FROM "+c.table+" WHERE "+c.timeCol+" >= ? AND rowid <= ? GROUP BY "+key, since, top).Error
 		if err != nil {
 			return err
 		}
-		return tx.Exec("/* report.compactCube */ DELETE FROM "+c.table+" WHERE hour >= ? AND rowid <= ?", since, top).Error
+		return tx.Exec("/* report.compactCube */ DELETE FROM "+c.table+" WHERE "+c.timeCol+" >= ? AND rowid <= ?", since, top).Error
 	})
 }

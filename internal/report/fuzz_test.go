@@ -89,15 +89,8 @@ func planFor(req Request) (*plan, error) {
 // per placeholder.
 func reportSQL(t *testing.T, p *plan, pg bool) string {
 	t.Helper()
-	var sides []sideSpec
-	if p.needClicks {
-		sides = append(sides, p.clickSides(pg)...)
-	}
-	if p.needConv {
-		sides = append(sides, sideSpec{p.sideQuery(p.convGen(pg), convAggs, nil), (*base).convFields})
-	}
 	var all []string
-	for _, s := range sides {
+	for _, s := range p.sides(pg) {
 		checkPlaceholders(t, s.q.String(), len(s.q.args))
 		all = append(all, s.q.String())
 	}

@@ -14,6 +14,7 @@ type base struct {
 	Leads, Sales, Rejected, Rebills                    float64
 	LeadRevenue, SaleRevenue, RejectedRevenue          float64
 	RebillRevenue                                      float64
+	Orphans                                            float64 // see top.go
 }
 
 func (b *base) add(o *base) {
@@ -33,6 +34,7 @@ func (b *base) add(o *base) {
 	b.SaleRevenue += o.SaleRevenue
 	b.RejectedRevenue += o.RejectedRevenue
 	b.RebillRevenue += o.RebillRevenue
+	b.Orphans += o.Orphans
 }
 
 func (b *base) conversions() float64      { return b.Leads + b.Sales }

@@ -57,3 +57,41 @@ func TestMetricValueRounding(t *testing.T) {
 		t.Errorf("cpc printed as %v", v)
 	}
 }
+
+// TestMetricMasks: each metric reads exactly the sums its formula uses, so
+// a report that skips the others still computes it right.
+func TestMetricMasks(t *testing.T) {
+	const (
+		clicks, campaignUnique, cost       = 0, 1, 7
+		leads, sales, rejected, rebills    = 8, 9, 10, 11
+		leadRev, saleRev, rejRev, rebillRv = 12, 13, 14, 15
+	)
+	bitsOf := func(fs ...int) fieldMask {
+		var m fieldMask
+		for _, f := range fs {
+			m |= 1 << f
+		}
+		return m
+	}
+	cases := map[string]fieldMask{
+		"clicks":                 bitsOf(clicks),
+		"campaign_unique_clicks": bitsOf(campaignUnique),
+		"cpc":                    bitsOf(cost, clicks),
+		"approve":                bitsOf(sales, leads, rejected),
+		"rebills":                bitsOf(rebills),
+		"rejected_revenue":       bitsOf(rejRev),
+		"roi":                    bitsOf(leadRev, saleRev, rebillRv, cost),
+		"cr":                     bitsOf(leads, sales, clicks),
+		"ec_confirmed":           bitsOf(saleRev, rebillRv, leads, sales),
+	}
+	for name, want := range cases {
+		if got := metricMasks[name]; got != want {
+			t.Errorf("%s reads %016b, want %016b", name, got, want)
+		}
+	}
+	for name := range metrics {
+		if metricMasks[name] == 0 {
+			t.Errorf("%s reads no field", name)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kite-tracker/kite/internal/store"
@@ -20,6 +22,10 @@ type Reports struct {
 	st  *store.Store
 	log *slog.Logger
 	now func() time.Time
+	// noTop turns off paging in SQL (top.go), so tests can compare.
+	noTop bool
+	// topRuns counts reports served with the click side paged in SQL.
+	topRuns atomic.Int64
 }
 
 // New returns the report service.
@@ -38,9 +44,10 @@ type Result struct {
 	Rows    []map[string]any `json:"rows"`
 	Total   int              `json:"total"`
 	Summary map[string]any   `json:"summary"`
-	// Source names the tables the click side was read from ("clicks" when
-	// raw, a rollup cube, or "cube+clicks" when raw clicks filled in hours
-	// the cube cannot split), for logs, benchmarks and tests.
+	// Source names the tables the click side was read from, joined by "+":
+	// "clicks" when raw; else a daily cube for whole days, an hourly cube,
+	// and "clicks" when raw clicks filled in hours the cube cannot split.
+	// For logs, benchmarks and tests.
 	Source string `json:"-"`
 }
 
@@ -58,15 +65,12 @@ func (r *Reports) Run(ctx context.Context, req Request) (*Result, error) {
 	if err := r.findClickWindow(ctx, p); err != nil {
 		return nil, err
 	}
-	pg := r.st.IsPostgres()
-	var sides []sideSpec
-	if p.needClicks {
-		sides = append(sides, p.clickSides(pg)...)
+	if !r.noTop && p.wantsTop(r.st.IsPostgres()) {
+		if res, ok, err := r.runTop(ctx, p); ok || err != nil {
+			return res, err
+		}
 	}
-	if p.needConv {
-		sides = append(sides, sideSpec{p.sideQuery(p.convGen(pg), convAggs, nil), (*base).convFields})
-	}
-	groups, order, err := r.collectSides(ctx, p, sides)
+	groups, order, err := r.collectSides(ctx, p, p.sides(r.st.IsPostgres()))
 	if err != nil {
 		return nil, err
 	}
@@ -88,15 +92,9 @@ func (p *plan) assemble(groups map[string]*group, order []string, names map[stri
 			total.add(&g.b)
 		}
 	}
-	p.sortGroups(kept, names)
-	res := &Result{Columns: p.columns, Total: len(kept), Source: p.cube}
-	switch {
-	case p.raw:
-		res.Source = "clicks"
-	case len(p.splits) > 0:
-		res.Source = p.cube + "+clicks"
-	}
 	from, to := p.window(len(kept))
+	p.sortGroups(kept, to, names)
+	res := &Result{Columns: p.columns, Total: len(kept), Source: p.source()}
 	res.Rows = make([]map[string]any, 0, to-from)
 	for _, g := range kept[from:to] {
 		res.Rows = append(res.Rows, p.row(g, names))
@@ -106,6 +104,24 @@ func (p *plan) assemble(groups map[string]*group, order []string, names map[stri
 		res.Summary[name] = metricValue(metrics[name], &total)
 	}
 	return res
+}
+
+// source names the tables the click side reads, joined by "+".
+func (p *plan) source() string {
+	if p.raw {
+		return "clicks"
+	}
+	var parts []string
+	if p.daily != "" {
+		parts = append(parts, p.daily)
+	}
+	if p.daily == "" || len(p.hourlyRanges()) > 0 {
+		parts = append(parts, p.cube)
+	}
+	if len(p.splits) > 0 {
+		parts = append(parts, "clicks")
+	}
+	return strings.Join(parts, "+")
 }
 
 func (p *plan) window(n int) (from, to int) {

@@ -60,11 +60,14 @@ type plan struct {
 	needConv    bool
 	raw         bool        // read raw clicks instead of an hourly rollup
 	cube        string      // the rollup table when not raw
+	daily       string      // its daily sibling, when it serves days
+	days        []hourSpan  // runs of whole UTC days the daily cube serves
 	splits      []hourSpan  // raw-read stretches beside the cube
 	splitStarts []time.Time // the UTC hours the cube must skip
 	convJoined  bool        // conversions need their click's raw columns
 	convByClick bool        // attribution by click time
 	clickWindow span        // click times of the conversions a joined report reads
+	top         bool        // Postgres pages the click side (top.go)
 	columns     []string
 }
 
@@ -191,7 +194,13 @@ func (p *plan) choose() {
 		p.raw = !ok
 		p.splits, p.splitStarts = spans, starts
 	}
-	p.cube = p.pickCube()
+	c := p.pickCube()
+	p.cube, p.daily, p.days = c.table, "", nil
+	if !p.raw && c.daily != "" {
+		if p.days = p.dailyRuns(); len(p.days) > 0 {
+			p.daily = c.daily
+		}
+	}
 	if !p.needClicks && !p.needConv {
 		p.needClicks = true
 	}

@@ -27,10 +27,11 @@ func (c *sortColumn) compare(a, b int) int {
 	return r
 }
 
-// sortGroups orders rows by the requested columns, then by every dimension
-// ascending. Groups differ in at least one dimension, so the order is total
-// and pages are stable without a stable sort.
-func (p *plan) sortGroups(gs []*group, names map[string]map[int64]string) {
+// sortGroups orders the first n rows by the requested columns, then by
+// every dimension ascending; rows past n are left unspecified. Groups differ in at
+// least one dimension, so the order is total and pages are stable without a
+// stable sort.
+func (p *plan) sortGroups(gs []*group, n int, names map[string]map[int64]string) {
 	if len(p.sort) == 0 && len(p.dims) == 0 {
 		return
 	}
@@ -45,19 +46,60 @@ func (p *plan) sortGroups(gs []*group, names map[string]map[int64]string) {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int {
+	less := func(a, b int) int {
 		for _, c := range cols {
 			if r := c.compare(a, b); r != 0 {
 				return r
 			}
 		}
 		return 0
-	})
-	sorted := make([]*group, len(gs))
+	}
+	if n < len(idx)/2 {
+		idx = topN(idx, n, less)
+	}
+	slices.SortFunc(idx, less)
+	sorted := make([]*group, len(idx))
 	for i, j := range idx {
 		sorted[i] = gs[j]
 	}
 	copy(gs, sorted)
+}
+
+// topN keeps the n smallest of idx (in no order): a report shows a page of
+// 100 rows out of 100k groups, and a full sort of those was the costliest
+// step in Go.
+func topN(idx []int, n int, cmp func(a, b int) int) []int {
+	if n <= 0 {
+		return nil
+	}
+	h := append(make([]int, 0, n), idx[:n]...)
+	// h is a max-heap: its root is the largest row kept so far.
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			if r := l + 1; r < len(h) && cmp(h[r], h[l]) > 0 {
+				l = r
+			}
+			if cmp(h[l], h[i]) <= 0 {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, x := range idx[n:] {
+		if cmp(x, h[0]) < 0 {
+			h[0] = x
+			down(0)
+		}
+	}
+	return h
 }
 
 // sortValues extracts a column: a metric, a dimension's value, or an

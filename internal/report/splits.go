@@ -23,11 +23,18 @@ const (
 	maxScannedHours = 24 * 366 * 30
 )
 
-// bucketOf names the finest time bucket t falls in, in the report's zone.
+// bucketOf names the finest time bucket t falls in, in the report's zone,
+// over the time dimensions grouped or filtered on.
 func (p *plan) bucketOf(t time.Time) string {
 	l := t.In(p.span.Loc)
 	var b strings.Builder
-	for _, d := range p.dims {
+	dims := p.dims
+	for _, f := range p.dimFilters {
+		if f.dim.kind == kindTime {
+			dims = append(dims[:len(dims):len(dims)], f.dim)
+		}
+	}
+	for _, d := range dims {
 		switch d.timeFmt {
 		case "year":
 			b.WriteString(l.Format("2006"))
@@ -98,6 +105,9 @@ func minTime(a, b time.Time) time.Time {
 func (p *plan) cubeTimeClause() *sqlBuf {
 	var q sqlBuf
 	q.add(" WHERE h.hour >= ? AND h.hour < ?", p.span.From, p.span.To)
+	if len(p.days) > 0 {
+		rangesClause(&q, "h.hour", p.hourlyRanges())
+	}
 	if len(p.splitStarts) > 0 {
 		q.add(" AND h.hour NOT IN (?"+strings.Repeat(", ?", len(p.splitStarts)-1)+")", timesAsArgs(p.splitStarts)...)
 	}

@@ -34,6 +34,7 @@ func (b *sqlBuf) String() string { return b.sb.String() }
 type gen struct {
 	pg      bool
 	src     source
+	table   string // the rollup table, when not the plan's cube
 	timeCol string
 	span    span
 }

@@ -40,7 +40,8 @@ type SentFilter struct {
 	Status       string // pending | delivered | dead; empty = all
 	ConversionID int64
 	CampaignID   int64
-	Limit        int // default 50, max 1000
+	From, To     time.Time // queued at (created_at) >= From and < To; zero = open
+	Limit        int       // default 50, max 1000
 	Offset       int
 }
 
@@ -66,6 +67,12 @@ func List(ctx context.Context, st *store.Store, f SentFilter) ([]SentPostback, i
 	}
 	if f.CampaignID != 0 {
 		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.UTC())
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

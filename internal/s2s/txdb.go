@@ -16,6 +16,9 @@ import (
 // statement cache per connection, which plain database/sql calls use.
 // It shares the store's connection pool.
 func txDB(st *store.Store) *gorm.DB {
+	if st == nil {
+		return nil
+	}
 	if !st.IsPostgres() {
 		return st.DB
 	}

@@ -69,6 +69,7 @@ func BenchmarkClick(b *testing.B) {
 			b.Fatalf("status %d", w.Code)
 		}
 	}
+	g.h.Drain()
 }
 
 // BenchmarkClickNoRedis is the same without Redis counters, to show what
@@ -88,4 +89,5 @@ func BenchmarkClickNoRedis(b *testing.B) {
 			b.Fatalf("status %d", w.Code)
 		}
 	}
+	g.h.Drain()
 }

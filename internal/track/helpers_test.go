@@ -137,6 +137,7 @@ func (g *rig) do(method, target, ip, ua string, cookies ...string) *httptest.Res
 	}
 	w := httptest.NewRecorder()
 	g.e.ServeHTTP(w, req)
+	g.h.Drain() // counter writes run after the answer; the next request must see them
 	return w
 }
 

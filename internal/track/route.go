@@ -31,7 +31,7 @@ func (h *Handler) route(ctx context.Context, snap *snapshot.Snapshot, entry *rou
 		d := routing.Route(camp, &vis.in)
 		trail = append(trail, d)
 		if d.Action != routing.ActionCampaign {
-			h.writeCounters(ctx, camp, vis, &d)
+			h.writeCounters(camp, vis, &d)
 			return trail, nil
 		}
 		if hop == routing.MaxHops {
@@ -81,13 +81,28 @@ func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis 
 
 // writeCounters marks the visitor as seen in the campaign, globally and in
 // the chosen stream, counts the click against the stream's limits and
-// remembers the binding.
-func (h *Handler) writeCounters(ctx context.Context, camp *routing.Campaign, vis *visit, d *routing.Decision) {
-	now := time.Now()
-	if vis.dryRun || d.Stream == nil || !h.redisUp(now) {
+// remembers the binding. The write runs after the answer, off the click's
+// path: a redirect waits for one Redis round trip (the read), not two. The
+// cost is that the same visitor clicking again within that round trip
+// (about a millisecond) still counts as unique.
+func (h *Handler) writeCounters(camp *routing.Campaign, vis *visit, d *routing.Decision) {
+	if vis.dryRun || d.Stream == nil || !h.redisUp(time.Now()) {
 		return
 	}
-	sid := d.Stream.Model.ID
+	w := counterWrite(camp, vis, d.Stream.Model.ID, d)
+	h.pending.Add(1)
+	go func() {
+		defer h.pending.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), h.opt.RedisTimeout)
+		defer cancel()
+		if err := h.r.WriteCounters(ctx, w); err != nil {
+			h.redisFailed(err, time.Now())
+		}
+	}()
+}
+
+// counterWrite is what a click routed to stream sid changes in Redis.
+func counterWrite(camp *routing.Campaign, vis *visit, sid int64, d *routing.Decision) hot.CounterWrite {
 	w := hot.CounterWrite{Visitor: vis.ident, CampaignID: camp.Model.ID, Now: vis.in.Now,
 		TTL: time.Duration(max(camp.Model.CookiesTTL, 1)) * time.Hour}
 	for _, k := range camp.Needs.Uniq {
@@ -112,12 +127,12 @@ func (h *Handler) writeCounters(ctx context.Context, camp *routing.Campaign, vis
 		}
 		w.Bind = &b
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.opt.RedisTimeout)
-	defer cancel()
-	if err := h.r.WriteCounters(ctx, w); err != nil {
-		h.redisFailed(err, now)
-	}
+	return w
 }
+
+// Drain waits for the counter writes still in flight (each bounded by
+// Options.RedisTimeout); call it on shutdown after the server stopped.
+func (h *Handler) Drain() { h.pending.Wait() }
 
 var visitorCodeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 

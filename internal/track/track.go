@@ -69,6 +69,8 @@ type Handler struct {
 	redisDownUntil atomic.Int64
 	// noRate holds currencies already logged as lacking a rate.
 	noRate sync.Map
+	// pending counts counter writes still running after their answer.
+	pending sync.WaitGroup
 }
 
 // New builds the handler. r may be nil (no counters: every visitor unique).

@@ -82,7 +82,11 @@ func startNode(t *testing.T, c nodeConfig) *kiteNode {
 	for k, v := range c.extra {
 		env[k] = v
 	}
-	n.env = os.Environ()
+	for _, kv := range os.Environ() { // the caller's own KITE_* must not leak into the run
+		if !strings.HasPrefix(kv, "KITE_") {
+			n.env = append(n.env, kv)
+		}
+	}
 	for k, v := range env {
 		n.env = append(n.env, k+"="+v)
 	}

@@ -36,6 +36,7 @@ func runOutage(t *testing.T, rg *rig, stop, start func()) outageResult {
 	var polling sync.WaitGroup
 	var down atomic.Bool
 	down.Store(true)
+	stop() // returns once the service is gone
 	polling.Add(1)
 	go func() { // /readyz must report the outage while it lasts
 		defer polling.Done()
@@ -48,9 +49,7 @@ func runOutage(t *testing.T, rg *rig, stop, start func()) outageResult {
 			time.Sleep(500 * time.Millisecond)
 		}
 	}()
-	stop()
-	time.Sleep(500 * time.Millisecond) // let the poller see the service gone
-	time.Sleep(outage - 500*time.Millisecond)
+	time.Sleep(outage)
 	down.Store(false)
 	polling.Wait()
 	start()

@@ -51,13 +51,23 @@
     if (row && !e.target.closest("a,button,input,form")) window.location = row.dataset.href;
   });
   document.addEventListener("keydown", onKey);
+  // <form data-confirm="question"> asks before it submits (destructive actions).
+  document.addEventListener("submit", function (e) {
+    var q = e.target.dataset && e.target.dataset.confirm;
+    if (q && !window.confirm(q)) e.preventDefault();
+  });
+  // <select data-autosubmit> submits its form on change (list filters).
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.submit();
+  });
 })();
 
-// Alpine components used by the templates (plain functions: no eval of
-// server data, which arrives as JSON in x-data arguments).
+// Alpine components used by the templates, registered with Alpine.data (the
+// CSP build of Alpine resolves x-data names only there). Server data arrives
+// as JSON in the x-data argument; nothing is evaluated as code.
 
 // linkBuilder: the campaign's tracking link with the traffic source's parameters.
-window.linkBuilder = function (ex) {
+function linkBuilder(ex) {
   var params = ex.params || [];
   return {
     on: params.map(function () { return true; }),
@@ -68,10 +78,10 @@ window.linkBuilder = function (ex) {
       return ex.base + "/" + ex.alias + (q.length ? "?" + q.join("&") : "");
     }
   };
-};
+}
 
 // reorder: drag-and-drop of list items; the form posts the new order.
-window.reorder = function () {
+function reorder() {
   var dragged = null;
   return {
     dirty: false,
@@ -92,7 +102,7 @@ window.reorder = function () {
       this.dirty = true;
     }
   };
-};
+}
 
 // jsonRows: a table editor over a JSON textarea (x-ref="json"), which stays
 // the form value; toRows/fromRows convert between the document and the rows.
@@ -106,12 +116,13 @@ function jsonRows(toRows, fromRows, blank) {
       this.rows = toRows(doc);
     },
     save: function () { this.$refs.json.value = JSON.stringify(fromRows(this.rows), null, 2); },
-    add: function () { this.rows.push(blank()); this.save(); }
+    add: function () { this.rows.push(blank()); this.save(); },
+    remove: function (i) { this.rows.splice(i, 1); this.save(); }
   };
 }
 
 // paramsEditor: a traffic source template {kite_param: {name, placeholder}}.
-window.paramsEditor = function (keys) {
+function paramsEditor(keys) {
   var c = jsonRows(function (doc) {
     return Object.keys(doc || {}).sort().map(function (k) {
       return { key: k, name: doc[k].name || "", placeholder: doc[k].placeholder || "" };
@@ -123,10 +134,10 @@ window.paramsEditor = function (keys) {
   }, function () { return { key: keys[0], name: "", placeholder: "" }; });
   c.keys = keys;
   return c;
-};
+}
 
 // postbacksEditor: a campaign's S2S postbacks [{method, statuses, url}].
-window.postbacksEditor = function () {
+function postbacksEditor() {
   var c = jsonRows(function (doc) {
     return (Array.isArray(doc) ? doc : []).map(function (p) {
       return { method: p.method || "GET", statuses: (p.statuses || []).slice(), url: p.url || "" };
@@ -134,4 +145,11 @@ window.postbacksEditor = function () {
   }, function (rows) { return rows; }, function () { return { method: "GET", statuses: ["sale"], url: "" }; });
   c.statuses = ["lead", "sale", "rejected", "rebill"];
   return c;
-};
+}
+
+document.addEventListener("alpine:init", function () {
+  window.Alpine.data("linkBuilder", linkBuilder);
+  window.Alpine.data("reorder", reorder);
+  window.Alpine.data("paramsEditor", paramsEditor);
+  window.Alpine.data("postbacksEditor", postbacksEditor);
+});

@@ -2,13 +2,19 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kite-tracker/kite/internal/model"
@@ -75,6 +81,7 @@ func TestBrowserBuyerFlow(t *testing.T) {
 	srv := httptest.NewServer(en.e)
 	defer srv.Close()
 	base, dir := srv.URL+"/admin", artifacts(t)
+	problems := watchConsole(t, ctx)
 
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -150,6 +157,7 @@ func TestBrowserBuyerFlow(t *testing.T) {
 	if len(streams[0].Offers) != 1 || len(streams[1].Offers) != 1 {
 		t.Errorf("offers not attached: %+v / %+v", streams[0].Offers, streams[1].Offers)
 	}
+	scheduleGrid(t, ctx, base, dir, en)
 	run("dark theme", chromedp.Navigate(base+"/campaigns/1"), chromedp.WaitVisible(`#theme-toggle`),
 		chromedp.Click(`#theme-toggle`), chromedp.WaitVisible(`html[data-theme=dark]`), screenshot(dir, "08-campaign-dark"),
 		chromedp.Navigate(base+"/"), chromedp.WaitVisible(`html[data-theme=dark]`), screenshot(dir, "09-dashboard-dark"),
@@ -158,5 +166,101 @@ func TestBrowserBuyerFlow(t *testing.T) {
 		"logs/clicks", "logs/s2s", "users", "settings"} {
 		run(page, chromedp.Navigate(base+"/"+page), chromedp.WaitVisible(`main h1`),
 			screenshot(dir, "1"+string(rune('0'+i))+"-"+strings.ReplaceAll(page, "/", "-")))
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the browser reported errors (CSP violations, Alpine expressions): %s", strings.Join(p, "\n"))
+	}
+}
+
+// watchConsole collects console errors and warnings, uncaught exceptions and
+// browser log errors (CSP violations land there); the returned func lists them.
+func watchConsole(t *testing.T, ctx context.Context) func() []string {
+	var mu sync.Mutex
+	var seen []string
+	add := func(s string) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
+	err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				add("console " + string(e.Type) + ": " + strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			add("exception: " + e.ExceptionDetails.Text + " " + exceptionText(e.ExceptionDetails))
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.EntryLevelError {
+				add("log " + string(e.Entry.Source) + ": " + e.Entry.Text + " " + e.Entry.URL)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), seen...) }
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil {
+		return d.Exception.Description
+	}
+	return ""
+}
+
+// scheduleGrid adds a stream with a schedule filter and paints the week grid
+// with the mouse: Sunday switched on by its label, Monday 09-12 dragged off.
+func scheduleGrid(t *testing.T, ctx context.Context, base, dir string, en *env) {
+	t.Helper()
+	cell := func(row, hour int) string {
+		return fmt.Sprintf(`document.querySelectorAll('table.week tbody tr')[%d].querySelectorAll('td')[%d]`, row, hour)
+	}
+	mouse := func(kind, target string) string {
+		return fmt.Sprintf(`%s.dispatchEvent(new MouseEvent(%q, {bubbles: %v}));`, target, kind, kind != "mouseenter")
+	}
+	paint := "(() => {" + mouse("mousedown", cell(0, 9)) + mouse("mouseenter", cell(0, 10)) + mouse("mouseenter", cell(0, 11)) +
+		mouse("mouseup", "document") + "})()"
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/campaigns/1/streams/new"), chromedp.WaitVisible(`#f-name`),
+		chromedp.SendKeys("#f-name", "Office hours"),
+		chromedp.SetValue(`select[x-ref=newFilter]`, "schedule"),
+		chromedp.Click(`//button[text()="Add filter"]`), chromedp.WaitVisible(`table.week`),
+		chromedp.Click(`//table[contains(@class,'week')]//th[text()="Sun"]`),
+		evaluate(paint), screenshot(dir, "06-stream-schedule"),
+		chromedp.Click(`form[method=post] .actions button.primary`), chromedp.WaitVisible(`ol.streams`))
+	if err != nil {
+		t.Fatalf("schedule stream: %v", err)
+	}
+	streams, err := en.cat.ListStreams(t.Context(), 1, "")
+	if err != nil || len(streams) != 3 || len(streams[2].Filters) != 1 {
+		t.Fatalf("schedule stream not stored: %v %+v", err, streams)
+	}
+	f := streams[2].Filters[0]
+	var got struct {
+		Timezone string `json:"timezone"`
+		Days     []struct {
+			Day      int
+			From, To string
+		} `json:"days"`
+	}
+	if err := json.Unmarshal([]byte(f.Payload), &got); err != nil {
+		t.Fatalf("schedule payload %s: %v", f.Payload, err)
+	}
+	want := []string{"0 00:00-24:00", "1 12:00-18:00", "2 09:00-18:00", "3 09:00-18:00", "4 09:00-18:00", "5 09:00-18:00"}
+	var have []string
+	for _, d := range got.Days {
+		have = append(have, fmt.Sprintf("%d %s-%s", d.Day, d.From, d.To))
+	}
+	sort.Strings(have)
+	if f.Name != "schedule" || got.Timezone != "UTC" || strings.Join(have, ",") != strings.Join(want, ",") {
+		t.Errorf("schedule saved as %s, want windows %v", f.Payload, want)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/streams/"+itoa64(streams[2].ID)), chromedp.WaitVisible(`table.week`)); err != nil {
+		t.Fatal(err)
+	}
+	on, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('table.week td.on').length`))
+	if err != nil || on != 24+6+4*9 {
+		t.Errorf("the stored schedule reopens with %d hours on (want %d): %v", on, 24+6+4*9, err)
 	}
 }

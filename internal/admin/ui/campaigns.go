@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,11 +76,19 @@ type campaignListData struct {
 	Metrics []string
 	Stats   bool
 	Write   bool
-	// Button labels, translated once rather than 1,000 times.
+	// Total campaigns that match; the page shows campaignPageSize of them.
+	Total, Page, Pages int
+	PrevHref, NextHref string
+	// Button labels, translated once rather than once per row.
 	Enable, Disable, Clone string
 }
 
-// campaignList is the campaigns list with today's numbers from one report query.
+// campaignPageSize is how many campaigns one list page shows: enough to scan
+// by eye, few enough that the page renders in a few milliseconds.
+const campaignPageSize = 100
+
+// campaignList is the campaigns list, a page at a time, with today's numbers
+// of the page's campaigns from one grouped report query.
 func (u *UI) campaignList(c echo.Context) error {
 	ctx := c.Request().Context()
 	all, err := u.opt.Catalog.ListCampaigns(ctx, "")
@@ -91,17 +100,21 @@ func (u *UI) campaignList(c echo.Context) error {
 		Write: u.opt.Access(currentUser(c), "campaigns", true, 0, nil)}
 	lang := u.lang(c)
 	d.Enable, d.Disable, d.Clone = u.views.translate(lang, "btn.enable"), u.views.translate(lang, "btn.disable"), u.views.translate(lang, "form.clone")
+	q, user := strings.ToLower(d.Query), currentUser(c)
+	matching := all[:0]
+	for _, cp := range all {
+		if u.opt.Access(user, "campaigns", false, cp.ID, cp.GroupID) && campaignMatches(cp, q, d.GroupID, d.State) {
+			matching = append(matching, cp)
+		}
+	}
+	page := d.paginate(len(matching), c.QueryParam("page"))
 	groupNames := map[string]string{}
 	for _, g := range d.Groups {
 		groupNames[g.Value] = g.Text
 	}
-	stats := u.todayByCampaign(c)
+	stats := u.todayByCampaign(c, page(matching))
 	d.Stats = stats != nil
-	q := strings.ToLower(d.Query)
-	for _, cp := range all {
-		if !u.opt.Access(currentUser(c), "campaigns", false, cp.ID, cp.GroupID) || !campaignMatches(cp, q, d.GroupID, d.State) {
-			continue
-		}
+	for _, cp := range page(matching) {
 		row := campaignRow{Campaign: cp}
 		if cp.GroupID != nil {
 			row.Group = groupNames[itoa64(*cp.GroupID)]
@@ -115,6 +128,34 @@ func (u *UI) campaignList(c echo.Context) error {
 		d.Rows = append(d.Rows, row)
 	}
 	return u.render(c, http.StatusOK, "campaigns", &Page{Title: "nav.campaigns", Nav: "campaigns", Data: d})
+}
+
+// paginate sets the page numbers and links for total matching campaigns and
+// returns the slicer of the current page.
+func (d *campaignListData) paginate(total int, raw string) func([]model.Campaign) []model.Campaign {
+	d.Total, d.Pages = total, max(1, (total+campaignPageSize-1)/campaignPageSize)
+	d.Page, _ = strconv.Atoi(raw)
+	d.Page = min(max(d.Page, 1), d.Pages)
+	link := func(p int) string {
+		v := url.Values{}
+		for k, val := range map[string]string{"q": d.Query, "group": d.GroupID, "state": d.State} {
+			if val != "" {
+				v.Set(k, val)
+			}
+		}
+		v.Set("page", strconv.Itoa(p))
+		return "/admin/campaigns?" + v.Encode()
+	}
+	if d.Page > 1 {
+		d.PrevHref = link(d.Page - 1)
+	}
+	if d.Page < d.Pages {
+		d.NextHref = link(d.Page + 1)
+	}
+	from := (d.Page - 1) * campaignPageSize
+	return func(list []model.Campaign) []model.Campaign {
+		return list[min(from, len(list)):min(from+campaignPageSize, len(list))]
+	}
 }
 
 func orZero(v any) any {
@@ -138,15 +179,21 @@ func campaignMatches(cp model.Campaign, q, group, state string) bool {
 	return cp.State == state
 }
 
-// todayByCampaign is today's report grouped by campaign id; nil when reports
-// are not connected or fail (the list still works without numbers).
-func (u *UI) todayByCampaign(c echo.Context) map[int64]map[string]any {
-	if u.opt.Reports == nil {
+// todayByCampaign is today's report of the listed campaigns grouped by
+// campaign, one query; nil when reports are not connected or fail (the list
+// still works without numbers).
+func (u *UI) todayByCampaign(c echo.Context, list []model.Campaign) map[int64]map[string]any {
+	if u.opt.Reports == nil || len(list) == 0 {
 		return nil
+	}
+	ids := make([]any, len(list))
+	for i, cp := range list {
+		ids[i] = cp.ID
 	}
 	res, err := u.opt.Reports.Report(c.Request().Context(), ReportQuery{
 		Range:    ReportRange{Interval: "today", Timezone: u.timezone(c)},
-		Grouping: []string{"campaign"}, Metrics: campaignStatsMetrics, Limit: 100000,
+		Grouping: []string{"campaign"}, Metrics: campaignStatsMetrics, Limit: len(list),
+		Filters: []ReportFilter{{Name: "campaign_id", Operator: "IN_LIST", Expression: ids}},
 	})
 	if err != nil {
 		u.log.Warn("campaign list stats", "err", err)

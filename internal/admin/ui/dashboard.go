@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -55,17 +56,31 @@ func (u *UI) dashboard(c echo.Context) error {
 	return u.render(c, http.StatusOK, "dashboard", &Page{Title: "nav.dashboard", Nav: "dashboard", Data: d})
 }
 
-// loadDashboard runs two reports: the range by time bucket (chart + summary)
-// and the top campaigns by revenue.
+// loadDashboard runs two reports at once (on Postgres they run in parallel,
+// so the page waits for the slower, not the sum): the range by time bucket
+// (chart + summary) and the top campaigns by revenue.
 func (u *UI) loadDashboard(c echo.Context, d *dashboardData, bucket string) error {
 	ctx := c.Request().Context()
 	rng := ReportRange{Interval: d.Interval, Timezone: u.timezone(c)}
+	var top *ReportTable
+	var topErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		top, topErr = u.opt.Reports.Report(ctx, ReportQuery{
+			Range: rng, Grouping: []string{"campaign"}, Metrics: kpiMetrics,
+			Sort: []ReportSort{{Name: "revenue", Order: "DESC"}, {Name: "clicks", Order: "DESC"}}, Limit: 10,
+		})
+	})
 	byTime, err := u.opt.Reports.Report(ctx, ReportQuery{
 		Range: rng, Grouping: []string{bucket}, Metrics: kpiMetrics,
 		Sort: []ReportSort{{Name: bucket, Order: "ASC"}}, Limit: 1000,
 	})
+	wg.Wait()
 	if err != nil {
 		return err
+	}
+	if topErr != nil {
+		return topErr
 	}
 	for _, m := range kpiMetrics {
 		d.KPIs = append(d.KPIs, kpi{Metric: m, Value: formatMetric(m, byTime.Summary[m])})
@@ -76,13 +91,6 @@ func (u *UI) loadDashboard(c echo.Context, d *dashboardData, bucket string) erro
 		for _, m := range []string{"clicks", "conversions", "revenue", "cost"} {
 			d.Chart.Series[m] = append(d.Chart.Series[m], toFloat(row[m]))
 		}
-	}
-	top, err := u.opt.Reports.Report(ctx, ReportQuery{
-		Range: rng, Grouping: []string{"campaign"}, Metrics: kpiMetrics,
-		Sort: []ReportSort{{Name: "revenue", Order: "DESC"}, {Name: "clicks", Order: "DESC"}}, Limit: 10,
-	})
-	if err != nil {
-		return err
 	}
 	d.Top = top.Rows
 	return nil

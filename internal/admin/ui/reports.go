@@ -147,7 +147,14 @@ type reportData struct {
 	Operators  []string
 	Self       string // this report's query string
 	Saved      []savedReportView
+	// Page of reportPageSize rows, and the links to its neighbours.
+	Page, Pages        int
+	PrevHref, NextHref string
 }
+
+// reportPageSize is how many rows the report page shows at once (the CSV
+// export has them all).
+const reportPageSize = 100
 
 type reportRow struct {
 	Cells []string
@@ -160,15 +167,36 @@ func (u *UI) reportsPage(c echo.Context) error {
 		Presets: rangePresets, Operators: filterOperators, Self: f.values().Encode()}
 	d.Saved, _ = u.savedReports(c)
 	if d.Available {
-		res, err := u.opt.Reports.Report(c.Request().Context(), f.query(1000))
+		d.Page, _ = strconv.Atoi(c.QueryParam("page"))
+		d.Page = max(d.Page, 1)
+		q := f.query(reportPageSize)
+		q.Offset = (d.Page - 1) * reportPageSize
+		res, err := u.opt.Reports.Report(c.Request().Context(), q)
 		if err != nil {
 			d.Error = reportErrorMessage(err)
 			u.log.Info("report", "err", err)
 		} else {
 			fillReport(d, res)
+			d.pageLinks(f)
 		}
 	}
 	return u.render(c, http.StatusOK, "reports", &Page{Title: "nav.reports", Nav: "reports", Data: d})
+}
+
+// pageLinks sets the page count and the previous / next page links.
+func (d *reportData) pageLinks(f reportForm) {
+	d.Pages = max(1, (d.Total+reportPageSize-1)/reportPageSize)
+	link := func(page int) string {
+		v := f.values()
+		v.Set("page", strconv.Itoa(page))
+		return "/admin/reports?" + v.Encode()
+	}
+	if d.Page > 1 {
+		d.PrevHref = link(d.Page - 1)
+	}
+	if d.Page < d.Pages {
+		d.NextHref = link(d.Page + 1)
+	}
 }
 
 func fillReport(d *reportData, res *ReportTable) {

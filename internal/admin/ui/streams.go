@@ -62,14 +62,21 @@ type streamEditor struct {
 	OfferList  []option             `json:"offer_list"`
 	LandList   []option             `json:"landing_list"`
 	Devices    []string             `json:"devices"`
+	DayNames   []string             `json:"day_names"` // the schedule grid's rows, Monday first
 	Errors     catalog.FieldErrors  `json:"errors"`
 }
 
+// weekDays are the catalog keys of the schedule grid's rows, Monday first.
+var weekDays = []string{"day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat", "day.sun"}
+
 // streamEditorData builds the editor state from the form values (what the
 // user typed last, or the stored stream), so a failed save keeps every filter.
-func (u *UI) streamEditorData(ctx context.Context, campaignID int64, values map[string]string, errs catalog.FieldErrors) *streamEditor {
+func (u *UI) streamEditorData(ctx context.Context, lang string, campaignID int64, values map[string]string, errs catalog.FieldErrors) *streamEditor {
 	ed := &streamEditor{CampaignID: campaignID, Errors: errs, Meta: catalog.StreamFilters(), Devices: deviceTypes,
 		OfferList: refOptions(u.opt.Catalog.ListOffers(ctx, ""))[1:], LandList: refOptions(u.opt.Catalog.ListLandings(ctx, ""))[1:]}
+	for _, key := range weekDays {
+		ed.DayNames = append(ed.DayNames, u.views.translate(lang, key))
+	}
 	docs := []*any{&ed.Filters, &ed.Offers, &ed.Landings}
 	for i, name := range streamSets {
 		var v any = []any{}
@@ -109,7 +116,7 @@ func (u *UI) renderStream(c echo.Context, id, campaignID int64, values map[strin
 	r := u.streamsResource()
 	ctx := c.Request().Context()
 	d := &formData{R: r, ID: id, Fields: buildForm(r.fields(ctx), values, errs), Errors: errs,
-		Extra: u.streamEditorData(ctx, campaignID, values, errs),
+		Extra: u.streamEditorData(ctx, u.lang(c), campaignID, values, errs),
 		Write: u.opt.Access(currentUser(c), "streams", true, id, nil)}
 	return u.render(c, code, "stream", &Page{Title: "streams.title", Nav: "campaigns", Data: d})
 }

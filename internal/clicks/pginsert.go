@@ -1,0 +1,285 @@
+package clicks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/store"
+)
+
+// The Postgres path of applyBatch. The portable path sends a batch of 1,000
+// clicks as seven multi-row INSERTs of up to 18,432 bind parameters, each
+// boxed and converted by database/sql; here the batch travels as one array
+// per column (72 binary arrays) in a single INSERT ... SELECT FROM unnest(),
+// the LP updates go in one pipelined round trip, and the rollup is one more
+// unnest upsert (so the report-cube triggers on click_stats_hourly fire
+// once per batch, not once per chunk). Same guarantees: one transaction,
+// ON CONFLICT DO NOTHING by (id, created_at), only RETURNING ids counted,
+// rows and rollup keys written in a fixed order.
+
+// errNotPgx means the store's driver is not pgx (never the case with
+// store.Open); the caller falls back to the portable path.
+var errNotPgx = errors.New("postgres connection is not pgx")
+
+// pgClickTypes are the array types of clickColumns, in order. Ids travel as
+// text and are cast, since pgx encodes Go strings as text.
+var pgClickTypes = func() []string {
+	out := make([]string, len(clickColumns))
+	for i, col := range clickColumns {
+		switch col {
+		case "id":
+			out[i] = "text[]::uuid[]"
+		case "created_at", "lp_clicked_at":
+			out[i] = "timestamptz[]"
+		case "campaign_id", "stream_id", "offer_id", "landing_id", "ts_id", "affiliate_network_id":
+			out[i] = "int8[]"
+		case "is_bot", "is_unique_campaign", "is_unique_stream", "is_unique_global":
+			out[i] = "bool[]"
+		case "cost":
+			out[i] = "float8[]"
+		default:
+			out[i] = "text[]"
+		}
+	}
+	return out
+}()
+
+var pgInsertClicksSQL = "/* clicks.pgInsertClicks */ INSERT INTO clicks (" + strings.Join(clickColumns, ", ") +
+	") SELECT * FROM unnest(" + unnestArgs(pgClickTypes) +
+	") ON CONFLICT (id, created_at) DO NOTHING RETURNING CAST(id AS TEXT)"
+
+var pgRollupSQL = func() string {
+	types := []string{"timestamptz[]", "int8[]", "int8[]", "int8[]", "int8[]", "int8[]", "int8[]",
+		"text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "bool[]",
+		"int8[]", "int8[]", "int8[]", "int8[]", "int8[]", "int8[]", "int8[]", "float8[]"}
+	cols := append(append([]string{}, rollupKeyColumns...), rollupCounterColumns...)
+	return "/* clicks.pgUpsertRollup */ INSERT INTO click_stats_hourly (" + strings.Join(cols, ", ") +
+		") SELECT * FROM unnest(" + unnestArgs(types) + ") ON CONFLICT (" + strings.Join(rollupKeyColumns, ", ") +
+		") DO UPDATE SET " + rollupSetClause()
+}()
+
+const pgApplyLPSQL = `/* clicks.pgApplyLPs */ UPDATE clicks SET lp_clicked_at = $1, offer_id = $2
+	WHERE id = $3 AND created_at = $4 AND lp_clicked_at IS NULL`
+
+// unnestArgs renders "$1::t1, $2::t2, ...".
+func unnestArgs(types []string) string {
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("$%d::%s", i+1, t)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// applyBatchPG is applyBatch on Postgres, in one pgx transaction on a
+// connection borrowed from the store's pool. clicks come from dedupe.
+func applyBatchPG(ctx context.Context, st *store.Store, clicks []model.Click, lps []lpEvent) (int, error) {
+	sqlDB, err := st.DB.DB()
+	if err != nil {
+		return 0, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	inserted := 0
+	err = conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errNotPgx
+		}
+		return pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error {
+			n, err := pgApply(ctx, tx, clicks, lps)
+			inserted = n
+			return err
+		})
+	})
+	return inserted, err
+}
+
+func pgApply(ctx context.Context, tx pgx.Tx, clicks []model.Click, lps []lpEvent) (int, error) {
+	newIDs, err := pgInsertClicks(ctx, tx, clicks)
+	if err != nil {
+		return 0, err
+	}
+	roll := rollup{}
+	for i := range clicks {
+		if newIDs[clicks[i].ID] {
+			roll.add(&clicks[i], 1)
+		}
+	}
+	if err := pgApplyLPs(ctx, tx, lps, roll); err != nil {
+		return 0, err
+	}
+	return len(newIDs), pgUpsertRollup(ctx, tx, roll)
+}
+
+// pgInsertClicks inserts the clicks (sorted by id) and returns the ids that
+// were new.
+func pgInsertClicks(ctx context.Context, tx pgx.Tx, clicks []model.Click) (map[string]bool, error) {
+	newIDs := make(map[string]bool, len(clicks))
+	if len(clicks) == 0 {
+		return newIDs, nil
+	}
+	cols, err := clickArrays(clicks)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, pgInsertClicksSQL, cols...)
+	if err != nil {
+		return nil, fmt.Errorf("insert clicks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("insert clicks: %w", err)
+		}
+		newIDs[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert clicks: %w", err)
+	}
+	return newIDs, nil
+}
+
+// clickArrays turns clicks into one typed array per column, from the same
+// cleaned values the portable path binds.
+func clickArrays(clicks []model.Click) ([]any, error) {
+	ncol := len(clickColumns)
+	row := make([]any, 0, ncol)
+	cols := make([]any, ncol)
+	for j, t := range pgClickTypes {
+		cols[j] = newColumn(t, len(clicks))
+	}
+	for i := range clicks {
+		row = clickValues(row[:0], &clicks[i])
+		for j, v := range row {
+			if err := setCell(cols[j], i, v); err != nil {
+				return nil, fmt.Errorf("click %s column %s: %w", clicks[i].ID, clickColumns[j], err)
+			}
+		}
+	}
+	return cols, nil
+}
+
+func newColumn(pgType string, n int) any {
+	switch pgType {
+	case "timestamptz[]":
+		return make([]*time.Time, n)
+	case "int8[]":
+		return make([]int64, n)
+	case "bool[]":
+		return make([]bool, n)
+	case "float8[]":
+		return make([]float64, n)
+	}
+	return make([]string, n)
+}
+
+// setCell stores v at row i of col; a mismatch means clickValues and
+// pgClickTypes drifted apart.
+func setCell(col any, i int, v any) error {
+	ok := true
+	switch col := col.(type) {
+	case []string:
+		col[i], ok = v.(string)
+	case []int64:
+		col[i], ok = v.(int64)
+	case []bool:
+		col[i], ok = v.(bool)
+	case []float64:
+		col[i], ok = v.(float64)
+	case []*time.Time:
+		if v != nil {
+			var t time.Time
+			t, ok = v.(time.Time)
+			col[i] = &t
+		}
+	}
+	if !ok {
+		return fmt.Errorf("unexpected value type %T", v)
+	}
+	return nil
+}
+
+// pgApplyLPs is applyLPs in one pipelined round trip. Events go in click id
+// order (stable: a repeated event stays behind the first, which wins).
+func pgApplyLPs(ctx context.Context, tx pgx.Tx, lps []lpEvent, roll rollup) error {
+	if len(lps) == 0 {
+		return nil
+	}
+	order := make([]*lpEvent, len(lps))
+	for i := range lps {
+		order[i] = &lps[i]
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].Click.ID < order[j].Click.ID })
+	b := &pgx.Batch{}
+	for _, lp := range order {
+		c := lp.Click
+		normalizeCreatedAt(&c)
+		b.Queue(pgApplyLPSQL, lp.At.UTC(), lpOffer(lp), c.ID, c.CreatedAt)
+	}
+	res := tx.SendBatch(ctx, b)
+	defer res.Close()
+	for _, lp := range order {
+		tag, err := res.Exec()
+		if err != nil {
+			return fmt.Errorf("apply LP click %s: %w", lp.Click.ID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			continue // already applied (or the click is unknown): idempotent
+		}
+		moveLP(roll, lp)
+	}
+	return res.Close()
+}
+
+// pgUpsertRollup adds the deltas to click_stats_hourly in one statement,
+// rows in key order.
+func pgUpsertRollup(ctx context.Context, tx pgx.Tx, r rollup) error {
+	keys := r.sortedKeys()
+	if len(keys) == 0 {
+		return nil
+	}
+	n := len(keys)
+	hours, texts := make([]time.Time, n), make([][]string, 6)
+	ids, counts := make([][]int64, 6), make([][]int64, 7)
+	for j := range texts {
+		texts[j] = make([]string, n)
+		ids[j] = make([]int64, n)
+	}
+	for j := range counts {
+		counts[j] = make([]int64, n)
+	}
+	bots, cost := make([]bool, n), make([]float64, n)
+	for i, k := range keys {
+		v := r[k]
+		hours[i] = time.Unix(k.Hour, 0).UTC()
+		for j, x := range []int64{k.CampaignID, k.StreamID, k.OfferID, k.LandingID, k.TSID, k.NetID} {
+			ids[j][i] = x
+		}
+		for j, s := range []string{k.Country, k.DeviceType, k.OS, k.Browser, k.Language, k.ConnType} {
+			texts[j][i] = s
+		}
+		bots[i] = k.IsBot
+		for j, x := range []int64{v.Clicks, v.CampaignUnique, v.StreamUnique, v.GlobalUnique, v.Bots, v.EmptyReferrers, v.LPClicks} {
+			counts[j][i] = x
+		}
+		cost[i] = v.Cost
+	}
+	args := []any{hours, ids[0], ids[1], ids[2], ids[3], ids[4], ids[5],
+		texts[0], texts[1], texts[2], texts[3], texts[4], texts[5], bots,
+		counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], cost}
+	if _, err := tx.Exec(ctx, pgRollupSQL, args...); err != nil {
+		return fmt.Errorf("upsert click_stats_hourly: %w", err)
+	}
+	return nil
+}

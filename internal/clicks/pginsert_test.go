@@ -1,0 +1,178 @@
+package clicks
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/store"
+)
+
+// applier is one of the two ways to apply a writer batch.
+type applier func(ctx context.Context, st *store.Store, batch []model.Click, lps []lpEvent) (int, error)
+
+func applyViaPortable(ctx context.Context, st *store.Store, batch []model.Click, lps []lpEvent) (int, error) {
+	return applyBatchPortable(ctx, st, dedupe(batch), lps)
+}
+
+// TestPGPathMatchesPortable: on Postgres the pgx array path leaves exactly
+// the rows and rollup the portable path leaves, step by step, through
+// repeats, duplicates, bad text, several hours and LP events (repeated, in
+// the same batch as their click, for an unknown click, changing the offer).
+func TestPGPathMatchesPortable(t *testing.T) {
+	stPG, _ := env(t)
+	if !stPG.IsPostgres() {
+		t.Skip("the pgx path exists only on Postgres (set KITE_TEST_DATABASE_URL)")
+	}
+	stPortable, _ := env(t)
+	steps := pgScenario(t)
+	ctx := context.Background()
+	for _, s := range steps {
+		nPG, err := applyBatch(ctx, stPG, s.clicks, s.lps)
+		if err != nil {
+			t.Fatalf("%s: pgx path: %v", s.name, err)
+		}
+		nPortable, err := applyViaPortable(ctx, stPortable, s.clicks, s.lps)
+		if err != nil {
+			t.Fatalf("%s: portable path: %v", s.name, err)
+		}
+		if nPG != nPortable || nPG != s.wantNew {
+			t.Fatalf("%s: new clicks pgx %d, portable %d, want %d", s.name, nPG, nPortable, s.wantNew)
+		}
+		if roll, raw := rollupSums(t, stPG), rawSums(t, stPG); !sameTotals(roll, raw) {
+			t.Fatalf("%s: rollup %+v != raw %+v", s.name, roll, raw)
+		}
+	}
+	for _, q := range []string{
+		`SELECT row_to_json(c)::text FROM clicks c ORDER BY id`,
+		`SELECT row_to_json(r)::text FROM (SELECT * FROM click_stats_hourly ORDER BY hour, campaign_id, stream_id,
+			offer_id, landing_id, ts_id, affiliate_network_id, country, device_type, os, browser, language,
+			connection_type, is_bot) r`,
+	} {
+		a, b := textRows(t, stPG, q), textRows(t, stPortable, q)
+		if len(a) == 0 || len(a) != len(b) {
+			t.Fatalf("%d rows vs %d rows for %s", len(a), len(b), q)
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("row %d differs:\npgx:      %s\nportable: %s", i, a[i], b[i])
+			}
+		}
+	}
+}
+
+type pgStep struct {
+	name    string
+	clicks  []model.Click
+	lps     []lpEvent
+	wantNew int
+}
+
+func pgScenario(t *testing.T) []pgStep {
+	base := time.Now().UTC().Add(-5 * time.Hour)
+	var all []model.Click
+	for i := 0; i < 400; i++ {
+		c := newClick(t, i)
+		c.CreatedAt = base.Add(time.Duration(i) * 45 * time.Second)
+		c.LandingID = int64(i % 5)
+		if i%11 == 0 {
+			at := c.CreatedAt.Add(time.Minute)
+			c.LPClickedAt = &at
+		}
+		if i == 7 {
+			c.UserAgent, c.SubID30, c.ExtraParams = "bad\xff\x00ua", "nul\x00", ""
+		}
+		all = append(all, *c)
+	}
+	lp := func(c model.Click, offer int64, after time.Duration) lpEvent {
+		return lpEvent{Click: c, At: c.CreatedAt.Add(after).Truncate(time.Microsecond), OfferID: offer}
+	}
+	unknown := *newClick(t, 1000)
+	lps := []lpEvent{lp(all[301], 555, time.Minute), lp(all[1], 0, time.Minute), lp(all[301], 777, 2*time.Minute),
+		lp(all[2], 556, time.Minute), lp(unknown, 9, time.Minute)}
+	return []pgStep{
+		{"first 250", all[:250], nil, 250},
+		{"overlap with LP events", append(append([]model.Click{}, all[200:]...), all[300:310]...), lps, 150},
+		{"the same again", append([]model.Click{}, all[200:]...), lps, 0},
+		{"everything twice in one batch", append(append([]model.Click{}, all...), all...), nil, 0},
+	}
+}
+
+func textRows(t *testing.T, st *store.Store, q string) []string {
+	t.Helper()
+	var out []string
+	if err := st.DB.Raw(q).Scan(&out).Error; err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestWriterDeadLettersRefusedClick: a click Postgres refuses (cost beyond
+// NUMERIC(18,4)) fails its batch; the writer stores the rest one by one and
+// moves that entry to the dead-letter stream instead of retrying forever.
+func TestWriterDeadLettersRefusedClick(t *testing.T) {
+	st, r := env(t)
+	if !st.IsPostgres() {
+		t.Skip("SQLite stores any cost: nothing to refuse")
+	}
+	opt := testOptions(t)
+	rec := NewRecorder(opt, r, st, nil)
+	const n = 30
+	var evs []event
+	for i := 0; i < n; i++ {
+		c := newClick(t, i)
+		if i == 13 {
+			c.Cost = 1e20
+		}
+		e, err := clickEvent(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
+	if err := rec.push(evs); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(opt, r, st, nil)
+	start(t, w.Run)
+	waitFor(t, "stream consumed", 20*time.Second, func() bool { return streamLen(t, r) == 0 })
+	if got := countSQL(t, st); got != n-1 {
+		t.Fatalf("clicks in SQL = %d, want %d", got, n-1)
+	}
+	dead, err := r.C.XRange(context.Background(), r.Key(deadStreamName), "-", "+").Result()
+	if err != nil || len(dead) != 1 || dead[0].Values["id"] != evs[13].ID {
+		t.Fatalf("dead-letter stream %v (%v), want the refused click %s", dead, err, evs[13].ID)
+	}
+	if roll, raw := rollupSums(t, st), rawSums(t, st); !sameTotals(roll, raw) || roll.Clicks != n-1 {
+		t.Fatalf("rollup %+v != raw %+v", roll, raw)
+	}
+}
+
+// TestRollupKeyOrder: rollup rows are written in one total order (so
+// concurrent writers lock them alike) and rows whose deltas cancel out are
+// not written at all.
+func TestRollupKeyOrder(t *testing.T) {
+	r := rollup{}
+	keys := []rollupKey{
+		{Hour: 7200, CampaignID: 1, Country: "US"},
+		{Hour: 3600, CampaignID: 2},
+		{Hour: 3600, CampaignID: 1, Country: "DE", IsBot: true},
+		{Hour: 3600, CampaignID: 1, Country: "DE"},
+		{Hour: 3600, CampaignID: 1, Country: "BR"},
+	}
+	for _, k := range keys {
+		r.at(k).Clicks = 1
+	}
+	r.at(rollupKey{Hour: 0, CampaignID: 9}) // zero delta: skipped
+	got := r.sortedKeys()
+	want := []rollupKey{keys[4], keys[3], keys[2], keys[1], keys[0]}
+	if len(got) != len(want) {
+		t.Fatalf("got %d keys, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("key %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
