@@ -118,6 +118,4 @@ func TestCatalogFilterTemplatesRoute(t *testing.T) {
 	}
 }
 
-
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
-
