@@ -53,6 +53,7 @@ func runReportBench(args []string) error {
 	n := fs.Int("n", 20, "runs per shape")
 	tz := fs.String("tz", "UTC", "report time zone (try Asia/Kolkata for the raw path)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the report runs to this file")
+	only := fs.String("only", "", "run only the shapes whose name contains this")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +87,9 @@ func runReportBench(args []string) error {
 	}
 	reports := report.New(st, slog.Default())
 	for _, shape := range reportShapes(*tz) {
+		if !strings.Contains(shape.name, *only) {
+			continue
+		}
 		if err := benchShape(ctx, reports, shape, *n, yard); err != nil {
 			return fmt.Errorf("%s: %w", shape.name, err)
 		}

@@ -84,7 +84,11 @@ func (a *App) build(ctx context.Context) error {
 
 	// Stage 1: the recorder, stopped after the HTTP server so every click
 	// answered is flushed. Stage 2: what consumes clicks and conversions.
-	a.addStage(task{"click-recorder", rec.Run})
+	a.addStage(task{"click-recorder", rec.Run}, task{"tracker-counters", func(ctx context.Context) error {
+		<-ctx.Done()
+		tracker.Drain() // counter writes still in flight after the last request
+		return nil
+	}})
 	stage2 := []task{
 		{"snapshot", snap.Run},
 		{"conversion-joiner", conv.RunJoiner},

@@ -28,7 +28,8 @@ type snapshot struct {
 }
 
 // configCache keeps the current snapshot and reloads it when it is older
-// than the TTL; one goroutine reloads while the others keep the old one.
+// than the TTL; one goroutine reloads while the others keep the old one
+// (unless it was invalidated or is older than twice the TTL: then they wait).
 type configCache struct {
 	s       *Service
 	ttl     time.Duration
@@ -41,10 +42,15 @@ func (c *configCache) get(ctx context.Context) (*snapshot, error) {
 	if snap != nil && time.Since(snap.loadedAt) < c.ttl {
 		return snap, nil
 	}
-	if snap != nil && !c.mu.TryLock() {
-		return snap, nil // someone is reloading; a few ms of old config is fine
-	}
-	if snap == nil {
+	// While one goroutine reloads, the others keep a snapshot just past its
+	// TTL. Not an invalidated or long-idle one: it may predate a campaign or
+	// traffic source, and a postback written with it would miss its S2S
+	// postbacks and offer price for good.
+	if snap != nil && !snap.loadedAt.IsZero() && time.Since(snap.loadedAt) < 2*c.ttl {
+		if !c.mu.TryLock() {
+			return snap, nil
+		}
+	} else {
 		c.mu.Lock()
 	}
 	defer c.mu.Unlock()

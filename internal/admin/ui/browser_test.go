@@ -158,6 +158,16 @@ func TestBrowserBuyerFlow(t *testing.T) {
 		t.Errorf("offers not attached: %+v / %+v", streams[0].Offers, streams[1].Offers)
 	}
 	scheduleGrid(t, ctx, base, dir, en)
+	run("reorder streams", chromedp.Navigate(base+"/campaigns/1"), chromedp.WaitVisible(`ol.streams li`),
+		evaluate(`document.querySelector('ol.streams li').dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowDown', altKey: true, bubbles: true}))`),
+		chromedp.Click(`//button[text()="Save order"]`), chromedp.WaitVisible(`.flash`),
+		// htmx under the CSP: the "test a visitor" panel swaps in the verdict.
+		chromedp.SendKeys("#sim-ip", "203.0.113.7"), chromedp.Click(`//button[text()="Test"]`),
+		chromedp.WaitVisible(`#simulate-result .flash`))
+	if streams, err := en.cat.ListStreams(t.Context(), 1, ""); err != nil || len(streams) != 3 ||
+		streams[0].Name != "Everyone" || streams[1].Name != "US only" || streams[2].Name != "Office hours" {
+		t.Errorf("order after Alt+Down on the first stream: %v %+v", err, streams)
+	}
 	run("dark theme", chromedp.Navigate(base+"/campaigns/1"), chromedp.WaitVisible(`#theme-toggle`),
 		chromedp.Click(`#theme-toggle`), chromedp.WaitVisible(`html[data-theme=dark]`), screenshot(dir, "08-campaign-dark"),
 		chromedp.Navigate(base+"/"), chromedp.WaitVisible(`html[data-theme=dark]`), screenshot(dir, "09-dashboard-dark"),
