@@ -69,3 +69,56 @@ func TestAddConversion(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// TestClickMatchesForClick holds the lazy Click to ForClick's answers, with
+// the extras decoded from the click or handed over already parsed.
+func TestClickMatchesForClick(t *testing.T) {
+	extra := map[string]string{"gclid": "G-1", "subid": "spoofed", "ip": "6.6.6.6", "n": "5"}
+	cases := []struct {
+		name  string
+		click *model.Click
+		extra map[string]string
+	}{
+		{"decoded extras", testClick(), nil},
+		{"given extras", testClick(), extra},
+		{"no extras", &model.Click{ID: "x", CampaignID: 12345}, nil},
+		{"extra currency", &model.Click{ID: "x", ExtraParams: `{"currency":"EUR"}`}, nil},
+		{"broken extras", &model.Click{ID: "x", ExtraParams: `not json`}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := ForClick(tc.click, "Summer", "Propeller")
+			v := &Click{C: tc.click, CampaignName: "Summer", TrafficSourceName: "Propeller", Extra: tc.extra}
+			for k, want := range m {
+				if got, ok := v.Lookup(k); !ok || got != want {
+					t.Errorf("%s: lazy %q (known %v), map %q", k, got, ok, want)
+				}
+			}
+			for _, k := range []string{"nul", "nope", "offer", "SUBID"} {
+				if got, ok := v.Lookup(k); ok {
+					t.Errorf("%s: lazy knows %q, map does not", k, got)
+				}
+			}
+			tmpl := "https://x.example/?a={subid}&b={sub_id_30}&c={gclid}&d={currency}&e={is_bot}&f={SubID}&g={_user_agent}&h={nope}"
+			if got, want := Expand(tmpl, v), Expand(tmpl, m); got != want {
+				t.Errorf("Expand: lazy %q, map %q", got, want)
+			}
+		})
+	}
+}
+
+func BenchmarkForClickExpand(b *testing.B) {
+	c := testClick()
+	b.ReportAllocs()
+	for range b.N {
+		_ = Expand("https://offer.example/go?click={subid}&s1={sub_id_1}&c={country}", ForClick(c, "c", "ts"))
+	}
+}
+
+func BenchmarkClickExpand(b *testing.B) {
+	c := testClick()
+	b.ReportAllocs()
+	for range b.N {
+		_ = Expand("https://offer.example/go?click={subid}&s1={sub_id_1}&c={country}", &Click{C: c, CampaignName: "c", TrafficSourceName: "ts"})
+	}
+}

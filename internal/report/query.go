@@ -96,11 +96,17 @@ func (p *plan) sides(pg bool) []sideSpec {
 func (p *plan) sideQuery(g *gen, aggs []string, where *sqlBuf) *sqlBuf {
 	var q sqlBuf
 	q.add("/* report.sideQuery */ SELECT ")
+	formats := make([]string, len(p.dims))
+	printLater := false
 	for i, d := range p.dims {
 		if i > 0 {
 			q.add(", ")
 		}
 		e, args := g.selectExpr(d)
+		if g.pg && d.kind == kindTime {
+			e, args, formats[i] = g.pgBucket(d.timeFmt)
+			printLater = printLater || formats[i] != ""
+		}
 		q.add(e+" AS d"+strconv.Itoa(i), args...)
 	}
 	for i, a := range aggs {
@@ -133,7 +139,31 @@ func (p *plan) sideQuery(g *gen, aggs []string, where *sqlBuf) *sqlBuf {
 			q.add(strconv.Itoa(i + 1))
 		}
 	}
+	if printLater {
+		return printBuckets(&q, formats, len(aggs))
+	}
 	return &q
+}
+
+// printBuckets wraps a grouped query to print its time buckets.
+func printBuckets(inner *sqlBuf, formats []string, sums int) *sqlBuf {
+	var q sqlBuf
+	q.add("/* report.printBuckets */ SELECT ")
+	for i, f := range formats {
+		d := "d" + strconv.Itoa(i)
+		if f != "" {
+			q.add("to_char(t." + d + ", '" + f + "') AS " + d + ", ")
+		} else {
+			q.add("t." + d + ", ")
+		}
+	}
+	for i := 0; i < sums; i++ {
+		if i > 0 {
+			q.add(", ")
+		}
+		q.add("t.s" + strconv.Itoa(i))
+	}
+	return q.add(" FROM ("+inner.String()+") t", inner.args...)
 }
 
 func (p *plan) usesCampaignJoin() bool {

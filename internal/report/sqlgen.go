@@ -80,15 +80,11 @@ func (g *gen) selectExpr(d *dimension) (string, []any) {
 // timeExpr buckets the source's time column in the report's zone.
 func (g *gen) timeExpr(bucket string) (string, []any) {
 	if g.pg {
-		local := g.timeCol + " AT TIME ZONE ?"
-		tz := g.span.Loc.String()
-		switch bucket {
-		case "week":
-			return "to_char(date_trunc('week', " + local + "), 'YYYY-MM-DD')", []any{tz}
-		case "hour", "weekday":
-			return "CAST(to_char(" + local + ", '" + pgTimeFormats[bucket] + "') AS INTEGER)", []any{tz}
+		trunc, args, format := g.pgBucket(bucket)
+		if format == "" {
+			return trunc, args
 		}
-		return "to_char(" + local + ", '" + pgTimeFormats[bucket] + "')", []any{tz}
+		return "to_char(" + trunc + ", '" + format + "')", args
 	}
 	shift, args := g.sqliteShift()
 	switch bucket {
@@ -101,6 +97,28 @@ func (g *gen) timeExpr(bucket string) (string, []any) {
 	}
 	return "strftime('" + sqliteTimeFormats[bucket] + "', " + g.timeCol + ", " + shift + ")", args
 }
+
+// pgBucket is a Postgres time bucket as a truncated local timestamp and the
+// to_char format that prints it ("" when the bucket is a number already).
+// Reports group by the timestamp and print it after grouping: to_char on
+// every row of a 300k-row cube cost a third of the query.
+func (g *gen) pgBucket(bucket string) (expr string, args []any, format string) {
+	local := g.timeCol + " AT TIME ZONE ?"
+	args = []any{g.span.Loc.String()}
+	switch bucket {
+	case "hour":
+		return "CAST(date_part('hour', " + local + ") AS INTEGER)", args, ""
+	case "weekday":
+		return "CAST(date_part('isodow', " + local + ") AS INTEGER)", args, ""
+	case "week":
+		return "date_trunc('week', " + local + ")", args, "YYYY-MM-DD"
+	}
+	return "date_trunc('" + pgTruncUnits[bucket] + "', " + local + ")", args, pgTimeFormats[bucket]
+}
+
+// pgTruncUnits are the date_trunc units of the printed time buckets.
+var pgTruncUnits = map[string]string{"year": "year", "month": "month", "day": "day", "day_hour": "hour",
+	"datetime": "minute"}
 
 // sqliteShift is a strftime modifier moving UTC to local time, switching
 // offsets at the zone's transitions inside the range.

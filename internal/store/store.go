@@ -56,9 +56,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	}
 	cfg := &gorm.Config{
 		SkipDefaultTransaction: true,
-		PrepareStmt:            dialect == Postgres,
-		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// pgx already caches prepared statements per connection; gorm's own
+		// PrepareStmt would add a prepare and a close round trip per statement
+		// inside transactions.
+		PrepareStmt: false,
+		Logger:      logger.Discard,
+		NowFunc:     func() time.Time { return time.Now().UTC() },
 	}
 	var db *gorm.DB
 	switch dialect {

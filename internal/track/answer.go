@@ -20,17 +20,19 @@ import (
 func (h *Handler) answer(c echo.Context, snap *snapshot.Snapshot, vis *visit, d *routing.Decision) func() error {
 	switch d.Action {
 	case routing.ActionShowText:
-		body := macro.ExpandRaw(d.Payload, h.macros(c, snap, vis.click, d.Campaign.Model))
+		body := macro.ExpandRaw(d.Payload, h.macros(c, snap, vis.click, d.Campaign.Model, vis.extra))
 		return func() error { return text(c, body) }
 	case routing.ActionShowHTML:
-		body := macro.ExpandRaw(d.Payload, htmlEscaped(h.macros(c, snap, vis.click, d.Campaign.Model)))
+		m := h.macros(c, snap, vis.click, d.Campaign.Model, vis.extra)
+		m.escape = true
+		body := macro.ExpandRaw(d.Payload, m)
 		return func() error { return htmlPage(c, body) }
 	case routing.ActionStatus404, routing.ActionCampaign:
 		return func() error { return page(c, http.StatusNotFound) }
 	case routing.ActionDoNothing:
 		return func() error { return empty(c) }
 	}
-	dest, err := h.resolve(c.Request().Context(), c, snap, vis.click, d)
+	dest, err := h.resolve(c.Request().Context(), c, snap, vis, d)
 	if err != nil {
 		h.log.Error("track: no safe destination", "campaign_id", d.Campaign.Model.ID, "stream_id", vis.click.StreamID,
 			"click_id", vis.click.ID, "err", err)
@@ -54,8 +56,8 @@ func (h *Handler) answer(c echo.Context, snap *snapshot.Snapshot, vis *visit, d 
 
 // resolve expands the decision's URL; a `remote` action fetches it and the
 // answer is the destination.
-func (h *Handler) resolve(ctx context.Context, c echo.Context, snap *snapshot.Snapshot, click *model.Click, d *routing.Decision) (string, error) {
-	m := h.macros(c, snap, click, d.Campaign.Model)
+func (h *Handler) resolve(ctx context.Context, c echo.Context, snap *snapshot.Snapshot, vis *visit, d *routing.Decision) (string, error) {
+	m := h.macros(c, snap, vis.click, d.Campaign.Model, vis.extra)
 	u, err := destination(d.Payload, m)
 	if err != nil || d.Action != routing.ActionRemote {
 		return u, err
@@ -70,28 +72,48 @@ func (h *Handler) resolve(ctx context.Context, c echo.Context, snap *snapshot.Sn
 	return dest, nil
 }
 
-// macros are the click's macro values plus {offer} and the {currency} fallback.
-func (h *Handler) macros(c echo.Context, snap *snapshot.Snapshot, click *model.Click, camp *model.Campaign) macro.Map {
-	tsName := ""
-	if ts := snap.Sources[click.TrafficSourceID]; ts != nil {
-		tsName = ts.Name
-	}
-	m := macro.ForClick(click, camp.Name, tsName)
-	m["offer"] = offerLink(c, click.ID)
-	if m["currency"] == "" {
-		m["currency"] = h.opt.Currency
-		if m["currency"] == "" {
-			m["currency"] = snap.Settings[model.SettingCurrency]
-		}
-	}
-	return m
+// clickValues are the macros of one click: the click's own (lazily, see
+// macro.Click) plus {offer} and the tracker-currency fallback of
+// {currency}. With escape set every value is HTML-escaped (show_html).
+type clickValues struct {
+	macro.Click
+	c        echo.Context
+	currency string // fallback when the click has no currency parameter
+	escape   bool
 }
 
-// htmlEscaped copies m with every value HTML-escaped, for show_html pages.
-func htmlEscaped(m macro.Map) macro.Map {
-	out := make(macro.Map, len(m))
-	for k, v := range m {
-		out[k] = html.EscapeString(v)
+// Lookup answers {offer} and {currency} itself, the click's macros else.
+func (v *clickValues) Lookup(name string) (string, bool) {
+	val, ok := v.lookup(name)
+	if ok && v.escape {
+		val = html.EscapeString(val)
 	}
-	return out
+	return val, ok
+}
+
+func (v *clickValues) lookup(name string) (string, bool) {
+	switch name {
+	case "offer":
+		return offerLink(v.c, v.C.ID), true
+	case "currency":
+		if cur, _ := v.Click.Lookup(name); cur != "" {
+			return cur, true
+		}
+		return v.currency, true
+	}
+	return v.Click.Lookup(name)
+}
+
+// macros are the click's macro values plus {offer} and the {currency}
+// fallback. extra are the click's extra parameters when already parsed.
+func (h *Handler) macros(c echo.Context, snap *snapshot.Snapshot, click *model.Click, camp *model.Campaign, extra map[string]string) *clickValues {
+	v := &clickValues{c: c, Click: macro.Click{C: click, CampaignName: camp.Name, Extra: extra}}
+	if ts := snap.Sources[click.TrafficSourceID]; ts != nil {
+		v.TrafficSourceName = ts.Name
+	}
+	v.currency = h.opt.Currency
+	if v.currency == "" {
+		v.currency = snap.Settings[model.SettingCurrency]
+	}
+	return v
 }

@@ -37,6 +37,8 @@ type visit struct {
 	click  *model.Click
 	in     routing.Input
 	ident  visitorIdent
+	extra  map[string]string // the click's extra parameters (ExtraParams, parsed)
+	hops   [1]routing.Decision
 	dryRun bool // HEAD: answer, but record and count nothing
 }
 
@@ -70,7 +72,7 @@ func (h *Handler) newVisit(c echo.Context, camp *routing.Campaign, v *visitor.Vi
 	vis := &visit{click: click, dryRun: dryRun}
 	vis.ident = visitorIdent{IP: v.IPText, UA: v.UserAgent, Code: code}
 	vis.in = routing.Input{Visitor: routingVisitor(v), Now: h.opt.Now().UTC(), Rand: h.opt.Rand}
-	vis.in.Params = mapParams(c.Request().URL.Query(), camp.ParamMap, click)
+	vis.in.Params, vis.extra = mapParams(c.Request().URL.RawQuery, camp.ParamMap, click)
 	if camp.Source != nil {
 		click.TrafficSourceID = camp.Source.ID
 	}

@@ -89,7 +89,7 @@ func (h *Handler) landingClick(c echo.Context, token, offerParam string, dryRun 
 	if offer.AffiliateNetworkID != nil {
 		click.AffiliateNetworkID = *offer.AffiliateNetworkID
 	}
-	dest, err := destination(offer.ActionPayload, h.macros(c, snap, click, camp.Model))
+	dest, err := destination(offer.ActionPayload, h.macros(c, snap, click, camp.Model, nil))
 	if err != nil {
 		h.log.Error("track: no safe offer destination", "offer_id", offer.ID, "click_id", click.ID, "err", err)
 		return page(c, http.StatusNotFound)

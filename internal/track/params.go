@@ -1,9 +1,8 @@
 package track
 
 import (
-	"encoding/json"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -70,53 +69,165 @@ func clean(s string, max int) string {
 }
 
 // mapParams applies the campaign's traffic source template (source query
-// name -> Kite name) to the query and fills the click: sub_id_1..30 and the
-// named columns; every other parameter (utm_* have columns too) lands in
-// ExtraParams under its own name. It returns the parameters routing sees:
-// every name as sent, plus Kite names, where a template mapping wins over a
-// same-named parameter sent directly.
-func mapParams(q url.Values, paramMap map[string]string, c *model.Click) map[string]string {
-	params := make(map[string]string, len(q)+4)
-	extra := map[string]string{}
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	sort.Strings(names) // deterministic: which extras survive the cap must not vary
-	for _, raw := range names {
-		vals := q[raw]
-		if len(vals) == 0 {
+// name -> Kite name) to the raw query string and fills the click:
+// sub_id_1..30 and the named columns; every other parameter (utm_* have
+// columns too) lands in ExtraParams under its own name. It returns the
+// parameters routing sees (every name as sent, plus Kite names, where a
+// template mapping wins over a same-named parameter sent directly) and the
+// extra parameters (nil if none), which the macros read without decoding
+// ExtraParams again.
+//
+// A name sent twice keeps its first value; past maxExtraParams the later
+// names (in query order) are not kept as extras. The query is walked in
+// place: no url.Values, no per-name slices.
+func mapParams(rawQuery string, paramMap map[string]string, c *model.Click) (params, extra map[string]string) {
+	params = make(map[string]string, strings.Count(rawQuery, "&")+1+len(paramMap))
+	for rest := rawQuery; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		rawName, rawVal, ok := splitParam(pair)
+		if !ok {
 			continue
 		}
-		name, val := clean(raw, maxParamName), clean(vals[0], maxParamValue)
-		if name == "" {
+		name := clean(rawName, maxParamName)
+		if _, dup := params[name]; dup || name == "" {
 			continue
 		}
+		val := clean(rawVal, maxParamValue)
 		params[name] = val
-		if _, own := clickFields[name]; !own && subIDIndex(name) < 0 && len(extra) < maxExtraParams {
+		if !setClickField(c, name, val) && len(extra) < maxExtraParams {
+			if extra == nil {
+				extra = make(map[string]string, 4)
+			}
 			extra[name] = val
 		}
 	}
 	for src, kite := range paramMap {
 		if v, ok := params[src]; ok {
 			params[kite] = v
-			if _, own := clickFields[kite]; !own && subIDIndex(kite) < 0 {
+			if !setClickField(c, kite, v) {
+				if extra == nil {
+					extra = make(map[string]string, 2)
+				}
 				extra[kite] = v // cost, currency: macros read them from the extras
 			}
 		}
 	}
-	for name, val := range params {
-		if f, ok := clickFields[name]; ok {
-			*f(c) = val
-		} else if i := subIDIndex(name); i >= 0 {
-			*c.SubIDs()[i] = val
-		}
-	}
 	if len(extra) > 0 {
-		b, _ := json.Marshal(extra)
-		c.ExtraParams = model.JSONText(b)
+		c.ExtraParams = model.JSONText(encodeExtra(extra))
 	}
-	return params
+	return params, extra
+}
+
+// splitParam decodes one name=value pair as url.ParseQuery would; ok is
+// false for what it would drop (empty, a ';', a broken escape).
+func splitParam(pair string) (name, val string, ok bool) {
+	if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+		return "", "", false
+	}
+	name, val, _ = strings.Cut(pair, "=")
+	var err error
+	if name, err = url.QueryUnescape(name); err != nil {
+		return "", "", false
+	}
+	if val, err = url.QueryUnescape(val); err != nil {
+		return "", "", false
+	}
+	return name, val, true
+}
+
+// setClickField stores a Kite-named parameter in its click column and
+// reports whether it had one.
+func setClickField(c *model.Click, name, val string) bool {
+	if f, ok := clickFields[name]; ok {
+		*f(c) = val
+		return true
+	}
+	if i := subIDIndex(name); i >= 0 {
+		*c.SubIDs()[i] = val
+		return true
+	}
+	return false
+}
+
+// encodeExtra writes the extra parameters as a JSON object with sorted keys,
+// the bytes json.Marshal would give, without reflection.
+func encodeExtra(extra map[string]string) string {
+	var buf [16]string
+	keys := buf[:0]
+	size := 2
+	for k, v := range extra {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size+size/8)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, extra[k])
+	}
+	b = append(b, '}')
+	return string(b)
+}
+
+// appendJSONString quotes s as encoding/json does (HTML-safe, U+2028/2029
+// escaped, invalid UTF-8 as U+FFFD).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // parseCost reads a cost parameter: "0.05" or "0,05"; bad or negative = 0.

@@ -27,7 +27,12 @@ func FuzzMapParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, _ := url.ParseQuery(raw)
 		var c model.Click
-		params := mapParams(q, pm, &c)
+		params, extra := mapParams(raw, pm, &c)
+		for k, vals := range q { // first value wins, as url.ParseQuery reads it
+			if k == clean(k, maxParamName) && k != "" && !isMapTarget(pm, k) && params[k] != clean(vals[0], maxParamValue) {
+				t.Fatalf("param %q = %q, url.ParseQuery first value %q", k, params[k], vals[0])
+			}
+		}
 		fields := []string{c.ExternalID, c.Keyword, c.CreativeID, c.AdCampaignID, c.Source,
 			c.UTMSource, c.UTMMedium, c.UTMCampaign, c.UTMTerm, c.UTMContent}
 		for _, p := range c.SubIDs() {
@@ -42,16 +47,41 @@ func FuzzMapParams(f *testing.F) {
 			}
 		}
 		if c.ExtraParams != "" {
-			var extra map[string]string
-			if err := json.Unmarshal([]byte(c.ExtraParams), &extra); err != nil {
-				t.Fatalf("extra params are not JSON: %v", err)
+			want, _ := json.Marshal(extra)
+			if string(c.ExtraParams) != string(want) {
+				t.Fatalf("extra params %s, json.Marshal gives %s", c.ExtraParams, want)
 			}
 			if len(extra) > maxExtraParams+len(pm) {
 				t.Fatalf("%d extra params kept", len(extra))
 			}
+		} else if len(extra) != 0 {
+			t.Fatalf("extras %v not stored", extra)
 		}
 		if v, ok := params["zoneid"]; ok && c.SubID1 != v {
 			t.Fatalf("zoneid %q not mapped onto sub_id_1 (%q)", v, c.SubID1)
+		}
+	})
+}
+
+func isMapTarget(pm map[string]string, name string) bool {
+	for _, kite := range pm {
+		if kite == name {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzJSONString holds the hand-written extras encoder to encoding/json,
+// byte for byte, on any string (valid UTF-8 or not).
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "<a href=\"x\">&amp;</a>", "\x00\b\f\n\r\t\x1f\x7f", "\xff\xfe", "\u2028\u2029", "é€😀"} {
+		f.Add(s, "v")
+	}
+	f.Fuzz(func(t *testing.T, k, v string) {
+		want, _ := json.Marshal(map[string]string{k: v, "z": k})
+		if got := encodeExtra(map[string]string{k: v, "z": k}); got != string(want) {
+			t.Fatalf("encodeExtra %s, json.Marshal %s", got, want)
 		}
 	})
 }

@@ -1,11 +1,13 @@
 package track
 
 import (
+	"bytes"
 	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,19 +34,45 @@ type pageData struct {
 
 type formField struct{ Name, Value string }
 
+// Header values shared by every answer. Their capacity equals their length,
+// so a later Header.Add copies instead of writing into them.
+var (
+	hdrNoStore   = []string{"no-store, no-cache, must-revalidate"}
+	hdrNoSniff   = []string{"nosniff"}
+	hdrHTML      = []string{"text/html; charset=utf-8"}
+	hdrText      = []string{"text/plain; charset=utf-8"}
+	hdrNoReferer = []string{"no-referrer"}
+)
+
 // noStore marks every tracker answer uncacheable: each visit must reach us.
+// The keys are canonical already, so the map is written directly.
 func noStore(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Cache-Control", "no-store, no-cache, must-revalidate")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Cache-Control"] = hdrNoStore
+	h["X-Content-Type-Options"] = hdrNoSniff
 }
 
+// bufPool holds the buffers HTML pages render into, so a page costs one
+// Write and no growing buffer per click.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func render(c echo.Context, code int, name string, d pageData) error {
+	b := bufPool.Get().(*bytes.Buffer)
+	b.Reset()
+	defer func() {
+		if b.Cap() <= 64<<10 {
+			bufPool.Put(b)
+		}
+	}()
+	if err := pages.ExecuteTemplate(b, name, d); err != nil {
+		return err
+	}
 	w := c.Response()
 	noStore(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header()["Content-Type"] = hdrHTML
 	w.WriteHeader(code)
-	return pages.ExecuteTemplate(w, name, d)
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // page answers a plain status page (404, 414, ...).
@@ -58,7 +86,7 @@ func redirect(c echo.Context, action, dest string) error {
 	case routing.ActionMeta:
 		return render(c, http.StatusOK, "meta", pageData{URL: dest})
 	case routing.ActionBlankReferrer:
-		c.Response().Header().Set("Referrer-Policy", "no-referrer")
+		c.Response().Header()["Referrer-Policy"] = hdrNoReferer
 		return render(c, http.StatusOK, "blank", pageData{URL: dest})
 	case routing.ActionJS:
 		return render(c, http.StatusOK, "js", pageData{URL: dest})
@@ -69,7 +97,7 @@ func redirect(c echo.Context, action, dest string) error {
 	}
 	w := c.Response()
 	noStore(w)
-	w.Header().Set("Location", dest)
+	w.Header()["Location"] = []string{dest}
 	w.WriteHeader(http.StatusFound)
 	return nil
 }
@@ -101,7 +129,7 @@ func formPage(dest string) pageData {
 func text(c echo.Context, body string) error {
 	w := c.Response()
 	noStore(w)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header()["Content-Type"] = hdrText
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write([]byte(body))
 	return err
@@ -112,7 +140,7 @@ func text(c echo.Context, body string) error {
 func htmlPage(c echo.Context, body string) error {
 	w := c.Response()
 	noStore(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header()["Content-Type"] = hdrHTML
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write([]byte(body))
 	return err

@@ -2,13 +2,14 @@ package track
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/kite-tracker/kite/internal/hot"
@@ -25,7 +26,7 @@ var errTooManyHops = fmt.Errorf("campaign action chained more than %d times", ro
 // is where the visitor goes.
 func (h *Handler) route(ctx context.Context, snap *snapshot.Snapshot, entry *routing.Campaign, vis *visit) ([]routing.Decision, error) {
 	camp := entry
-	var trail []routing.Decision
+	trail := vis.hops[:0] // one hop, the usual case, needs no slice of its own
 	for hop := 0; ; hop++ {
 		vis.in.Counters = h.readCounters(ctx, camp, vis)
 		d := routing.Route(camp, &vis.in)
@@ -134,18 +135,42 @@ func counterWrite(camp *routing.Campaign, vis *visit, sid int64, d *routing.Deci
 // Options.RedisTimeout); call it on shutdown after the server stopped.
 func (h *Handler) Drain() { h.pending.Wait() }
 
-var visitorCodeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+// validVisitorCode accepts what we mint (32 hex digits) and what other
+// trackers plausibly set: 8-64 of [A-Za-z0-9_-].
+func validVisitorCode(s string) bool {
+	if len(s) < 8 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // visitorCode reads the visitor's cookie, or mints a code and sets it for
 // the campaign's cookies_ttl (not on HEAD: nothing is recorded there).
 func (h *Handler) visitorCode(c echo.Context, camp *routing.Campaign, dryRun bool) string {
-	if ck, err := c.Cookie(h.opt.CookieName); err == nil && visitorCodeRE.MatchString(ck.Value) {
+	if ck, err := c.Cookie(h.opt.CookieName); err == nil && validVisitorCode(ck.Value) {
 		return ck.Value
 	}
-	code := strings.ReplaceAll(uuid.NewString(), "-", "")
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	var b [128]byte
+	buf := append(b[:0], h.opt.CookieName...)
+	buf = append(buf, '=')
+	start := len(buf)
+	buf = hex.AppendEncode(buf, raw[:])
+	code := string(buf[start:])
 	if !dryRun {
 		ttl := max(camp.Model.CookiesTTL, 1) * 3600
-		c.Response().Header().Add("Set-Cookie", h.opt.CookieName+"="+code+"; Path=/; Max-Age="+fmt.Sprint(ttl)+"; HttpOnly; SameSite=Lax")
+		buf = append(buf, "; Path=/; Max-Age="...)
+		buf = strconv.AppendInt(buf, int64(ttl), 10)
+		buf = append(buf, "; HttpOnly; SameSite=Lax"...)
+		hdr := c.Response().Header()
+		hdr["Set-Cookie"] = append(hdr["Set-Cookie"], string(buf))
 	}
 	return code
 }

@@ -101,7 +101,7 @@ func (h *Handler) Simulate(c echo.Context) error {
 	vis.click = newSimClick(&v)
 	vis.ident = visitorIdent{IP: v.IPText, UA: v.UserAgent}
 	vis.in = routing.Input{Visitor: routingVisitor(&v), Now: h.opt.Now().UTC(), Rand: h.opt.Rand}
-	vis.in.Params = mapParams(fake.URL.Query(), camp.ParamMap, vis.click)
+	vis.in.Params, vis.extra = mapParams(fake.URL.RawQuery, camp.ParamMap, vis.click)
 	trail, rerr := h.route(c.Request().Context(), snap, camp, vis)
 	d := trail[len(trail)-1]
 	h.fillClick(snap, vis, &d)
@@ -109,7 +109,7 @@ func (h *Handler) Simulate(c echo.Context) error {
 	if rerr != nil {
 		resp.Error = rerr.Error()
 	} else if isRedirect(d.Action) && d.Action != routing.ActionRemote {
-		resp.Destination, err = h.resolve(c.Request().Context(), c, snap, vis.click, &d)
+		resp.Destination, err = h.resolve(c.Request().Context(), c, snap, vis, &d)
 		if err != nil {
 			resp.Error = err.Error()
 		}
