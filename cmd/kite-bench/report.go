@@ -54,6 +54,7 @@ func runReportBench(args []string) error {
 	tz := fs.String("tz", "UTC", "report time zone (try Asia/Kolkata for the raw path)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the report runs to this file")
 	only := fs.String("only", "", "run only the shapes whose name contains this")
+	verbose := fs.Bool("v", false, "log each report query with its time")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,7 +86,11 @@ func runReportBench(args []string) error {
 		}
 		defer stop()
 	}
-	reports := report.New(st, slog.Default())
+	log := slog.Default()
+	if *verbose {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	reports := report.New(st, log)
 	for _, shape := range reportShapes(*tz) {
 		if !strings.Contains(shape.name, *only) {
 			continue

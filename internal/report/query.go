@@ -307,6 +307,10 @@ func (r *Reports) collectSides(ctx context.Context, p *plan, sides []sideSpec) (
 // the database for long.
 func (r *Reports) collect(ctx context.Context, p *plan, s sideSpec) sideResult {
 	res := sideResult{groups: map[string]*group{}}
+	began := time.Now()
+	defer func() {
+		r.log.Debug("report side", "took", time.Since(began), "groups", len(res.order), "sql", s.q.String())
+	}()
 	db := r.st.DB.WithContext(ctx)
 	if !r.st.IsPostgres() {
 		res.err = scanSide(db, p, s, &res)
