@@ -798,4 +798,3 @@ func (e *secEnv) testBruteForce(t *testing.T) {
 	}
 	t.Logf("login refused from guess %d on", limited)
 }
-

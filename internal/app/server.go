@@ -78,6 +78,11 @@ func (a *App) handleError(err error, c echo.Context) {
 	} else {
 		a.Log.Info("request refused", attrs...)
 	}
+	if code == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		// A network or client that honours it retries after the outage
+		// instead of giving up: nothing refused this way is lost.
+		c.Response().Header().Set("Retry-After", "30")
+	}
 	if req.Method == http.MethodHead {
 		_ = c.NoContent(code)
 		return

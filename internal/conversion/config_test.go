@@ -66,3 +66,29 @@ func TestStaleConfigIsNotServedAfterAChange(t *testing.T) {
 		})
 	}
 }
+
+// A click of a campaign created after the cached config was loaded (and whose
+// change signal never arrived) must still get its S2S postbacks: the service
+// reloads once instead of storing the conversion without them.
+func TestNewCampaignUnknownToCacheStillGetsS2S(t *testing.T) {
+	f := newFixture(t, nil) // CacheTTL is an hour: only a reload sees new rows
+	ctx := context.Background()
+	if _, err := f.svc.cfg.get(ctx); err != nil {
+		t.Fatal(err)
+	}
+	later := model.Campaign{Alias: "late-campaign", Name: "late", Type: "position", State: "active",
+		Parameters: "{}", TrafficSourceID: &f.ts.ID}
+	create(t, f.st, &later)
+	create(t, f.st, &model.CampaignPostback{CampaignID: later.ID, Method: "GET", Statuses: `["sale"]`,
+		URL: "http://127.0.0.1:9/camp?c={subid}"})
+	c := f.click(true)
+	c.CampaignID = later.ID
+	code, body := f.do("GET", "/"+testKey+"/postback?subid="+c.ID+"&status=sale&payout=3", "", "", "")
+	if code != 200 {
+		t.Fatalf("postback: %d %s", code, body)
+	}
+	// One for the campaign's own postback, one for its traffic source's.
+	if n := f.count("s2s_outbox", "campaign_id = ?", later.ID); n != 2 {
+		t.Fatalf("S2S rows for the new campaign = %d, want 2", n)
+	}
+}

@@ -80,6 +80,7 @@ func (s *Service) Process(ctx context.Context, pb Postback) (Result, error) {
 	if fail := s.resolveClick(ctx, j, pb.RemoteIP); fail != nil {
 		return Result{}, s.refused(ctx, rp, fail)
 	}
+	s.refreshIfUnknownCampaign(ctx, j)
 	res, err := s.apply(ctx, j)
 	if err != nil {
 		s.log.Error("apply postback", "subid", in.clickID, "err", err)
@@ -153,5 +154,20 @@ func (s *Service) logReceived(ctx context.Context, rp *model.ReceivedPostback) {
 	}
 	if err := s.db.WithContext(ctx).Create(rp).Error; err != nil {
 		s.log.Error("log received postback", "err", err, "subid", rp.ClickID, "outcome", rp.Outcome)
+	}
+}
+
+// refreshIfUnknownCampaign reloads the cached configuration once when the
+// click names a campaign it does not know (created moments ago, and the change
+// signal missed): otherwise the conversion would be stored without its S2S
+// postbacks, and nothing would ever queue them.
+func (s *Service) refreshIfUnknownCampaign(ctx context.Context, j *job) {
+	c := j.click
+	if c == nil || c.CampaignID == 0 || j.snap.campaigns[c.CampaignID] != nil {
+		return
+	}
+	s.cfg.invalidate()
+	if fresh, err := s.cfg.get(ctx); err == nil {
+		j.snap = fresh
 	}
 }

@@ -83,7 +83,7 @@ func expand(tmpl string, v Values, encode bool) string {
 	for open >= 0 {
 		writeSafe(&b, tmpl[:open])
 		rest := tmpl[open+1:]
-		end := strings.IndexAny(rest, "{}")
+		end := indexBrace(rest)
 		if end < 0 {
 			tmpl = tmpl[open:]
 			break
@@ -102,6 +102,16 @@ func expand(tmpl string, v Values, encode bool) string {
 	}
 	writeSafe(&b, tmpl)
 	return b.String()
+}
+
+// indexBrace is strings.IndexAny(s, "{}") without building a set per call.
+func indexBrace(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '{' || s[i] == '}' {
+			return i
+		}
+	}
+	return -1
 }
 
 // expandOne writes the expansion of one macro body (the text between the

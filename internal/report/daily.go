@@ -4,47 +4,84 @@ import (
 	"time"
 )
 
-// A daily cube row covers one UTC day. Like an hourly row (splits.go) it is
-// counted only when the whole day lies inside the range and inside one time
-// bucket of the report: in UTC that is every whole day of a range grouped by
-// day or coarser; in any zone, every whole UTC day of a report without time
-// grouping. The hourly cube serves the rest of the range.
+// A daily cube row covers one UTC day. It is counted in the time bucket of
+// the day's UTC midday: in UTC, every whole day of a range grouped by day or
+// coarser; in any zone, every whole UTC day of a report without time
+// grouping. In a zone a few hours off UTC (Moscow +3, New York -5) a local
+// day is mostly one UTC day: the daily row goes to the midday's bucket, and
+// each "misfit" hour of that UTC day belonging to another bucket is moved
+// with the hourly cube: subtracted from the midday's bucket, added to its
+// own. Sums are additive, so this is exact, and reads ~2*offset/24 of the
+// hourly rows instead of all of them. The hourly cube serves the rest.
 
 const day = 24 * time.Hour
 
-// dailyRuns lists the UTC days the daily cube serves, merged into runs.
-func (p *plan) dailyRuns() []hourSpan {
-	var runs []hourSpan
+// maxMisfitHours: beyond this many misfit hours a day the corrections read
+// about as many hourly rows as serving the day hourly.
+const maxMisfitHours = 6
+
+// dailyRuns lists the UTC days the daily cube serves, merged into runs, and
+// the misfit hours inside them, merged into spans.
+func (p *plan) dailyRuns() (runs, misfits []hourSpan) {
 	d := p.span.From.UTC().Truncate(day)
 	if d.Before(p.span.From) {
 		d = d.Add(day)
 	}
 	for ; !d.Add(day).After(p.span.To); d = d.Add(day) {
-		end := d.Add(day)
-		if p.bucketOf(d) != p.bucketOf(end.Add(-time.Nanosecond)) {
+		odd, ok := p.misfitHours(d)
+		if !ok {
 			continue
 		}
-		if n := len(runs); n > 0 && runs[n-1].to.Equal(d) {
-			runs[n-1].to = end
-		} else {
-			runs = append(runs, hourSpan{from: d, to: end})
+		runs = appendSpan(runs, hourSpan{from: d, to: d.Add(day)})
+		for _, h := range odd {
+			misfits = appendSpan(misfits, hourSpan{from: h, to: h.Add(time.Hour)})
 		}
 	}
-	return runs
+	return runs, misfits
 }
 
-// hourlyRanges is the span minus the daily runs: what the hourly cube reads.
+// misfitHours are the hours of UTC day d outside its midday's bucket; ok is
+// false when the day cannot be served daily (an hour straddles two buckets,
+// as in half-hour zones, or too many hours misfit).
+func (p *plan) misfitHours(d time.Time) (odd []time.Time, ok bool) {
+	mid := p.bucketOf(d.Add(12 * time.Hour))
+	for h := d; h.Before(d.Add(day)); h = h.Add(time.Hour) {
+		b := p.bucketOf(h)
+		if b != p.bucketOf(h.Add(time.Hour-time.Nanosecond)) {
+			return nil, false
+		}
+		if b != mid {
+			odd = append(odd, h)
+		}
+	}
+	return odd, len(odd) <= maxMisfitHours
+}
+
+func appendSpan(spans []hourSpan, s hourSpan) []hourSpan {
+	if n := len(spans); n > 0 && spans[n-1].to.Equal(s.from) {
+		spans[n-1].to = s.to
+		return spans
+	}
+	return append(spans, s)
+}
+
+// hourlyRanges is what the hourly cube adds: the span minus the daily runs,
+// plus the misfit hours.
 func (p *plan) hourlyRanges() []hourSpan {
 	var out []hourSpan
 	at := p.span.From
+	mi := 0
 	for _, r := range p.days {
 		if r.from.After(at) {
-			out = append(out, hourSpan{from: at, to: r.from})
+			out = appendSpan(out, hourSpan{from: at, to: r.from})
+		}
+		for ; mi < len(p.misfits) && p.misfits[mi].from.Before(r.to); mi++ {
+			out = appendSpan(out, p.misfits[mi])
 		}
 		at = r.to
 	}
 	if at.Before(p.span.To) {
-		out = append(out, hourSpan{from: at, to: p.span.To})
+		out = appendSpan(out, hourSpan{from: at, to: p.span.To})
 	}
 	return out
 }
@@ -69,4 +106,21 @@ func (p *plan) dailyTimeClause() *sqlBuf {
 		rangesClause(&q, "h.day", p.days)
 	}
 	return &q
+}
+
+// misfitTimeClause restricts the hourly cube to the misfit hours.
+func (p *plan) misfitTimeClause() *sqlBuf {
+	var q sqlBuf
+	q.add(" WHERE h.hour >= ? AND h.hour < ?", p.misfits[0].from, p.misfits[len(p.misfits)-1].to)
+	rangesClause(&q, "h.hour", p.misfits)
+	return &q
+}
+
+// midday is the UTC midday of a daily row's day, or of an hourly row's
+// UTC day: the instant whose bucket a daily row is counted in.
+func midday(pg bool, col string) string {
+	if pg {
+		return "(date_trunc('day', " + col + " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + INTERVAL '12 hours')"
+	}
+	return "datetime(" + col + ", 'start of day', '+12 hours')"
 }

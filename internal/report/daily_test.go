@@ -28,8 +28,16 @@ func TestDailyCubeServesWholeDays(t *testing.T) {
 		{"Europe/Berlin", nil, nil, []hourSpan{{utc(26, 0), utc(30, 0)}},
 			[]hourSpan{{utc(25, 23), utc(26, 0)}, {utc(30, 0), utc(30, 22)}},
 			"report_cube_entities_daily+report_cube_entities"},
-		{"Europe/Berlin", []string{"country", "day"}, nil, nil, []hourSpan{{utc(25, 23), utc(30, 22)}},
-			"report_cube_countries"},
+		// Berlin days run 23:00-23:00 UTC (22:00 after DST on the 29th): each
+		// UTC day's last hour(s) move to the next day's bucket.
+		{"Europe/Berlin", []string{"country", "day"}, nil, []hourSpan{{utc(26, 0), utc(30, 0)}},
+			[]hourSpan{{utc(25, 23), utc(26, 0)}, {utc(26, 23), utc(27, 0)}, {utc(27, 23), utc(28, 0)},
+				{utc(28, 23), utc(29, 0)}, {utc(29, 22), utc(30, 22)}},
+			"report_cube_countries_daily+report_cube_countries"},
+		// Kolkata's 18:00 UTC hour straddles two days: no day is served daily.
+		{"Asia/Kolkata", []string{"country", "day"}, nil, nil,
+			[]hourSpan{{utc(25, 18).Add(30 * time.Minute), utc(30, 18).Add(30 * time.Minute)}},
+			"report_cube_countries+clicks"},
 		{"Asia/Kolkata", []string{"campaign"}, nil, []hourSpan{{utc(26, 0), utc(30, 0)}},
 			[]hourSpan{{utc(25, 18).Add(30 * time.Minute), utc(26, 0)}, {utc(30, 0), utc(30, 18).Add(30 * time.Minute)}},
 			"report_cube_entities_daily+report_cube_entities+clicks"},

@@ -37,6 +37,16 @@ func (b *base) add(o *base) {
 	b.Orphans += o.Orphans
 }
 
+// empty tells whether every sum is zero (money up to float noise).
+func (b *base) empty() bool {
+	for _, f := range b.allFields() {
+		if math.Abs(*f) > 1e-6 {
+			return false
+		}
+	}
+	return true
+}
+
 func (b *base) conversions() float64      { return b.Leads + b.Sales }
 func (b *base) revenue() float64          { return b.LeadRevenue + b.SaleRevenue + b.RebillRevenue }
 func (b *base) confirmedRevenue() float64 { return b.SaleRevenue + b.RebillRevenue }

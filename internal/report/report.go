@@ -87,6 +87,9 @@ func (p *plan) assemble(groups map[string]*group, order []string, names map[stri
 	var total base
 	for _, k := range order {
 		g := groups[k]
+		if len(p.misfits) > 0 && len(p.dims) > 0 && g.b.empty() {
+			continue // all its clicks were misfits moved to another bucket
+		}
 		if p.having(&g.b) {
 			kept = append(kept, g)
 			total.add(&g.b)

@@ -62,6 +62,7 @@ type plan struct {
 	cube        string      // the rollup table when not raw
 	daily       string      // its daily sibling, when it serves days
 	days        []hourSpan  // runs of whole UTC days the daily cube serves
+	misfits     []hourSpan  // hours of those days moved to another bucket
 	splits      []hourSpan  // raw-read stretches beside the cube
 	splitStarts []time.Time // the UTC hours the cube must skip
 	convJoined  bool        // conversions need their click's raw columns
@@ -195,9 +196,9 @@ func (p *plan) choose() {
 		p.splits, p.splitStarts = spans, starts
 	}
 	c := p.pickCube()
-	p.cube, p.daily, p.days = c.table, "", nil
+	p.cube, p.daily, p.days, p.misfits = c.table, "", nil, nil
 	if !p.raw && c.daily != "" {
-		if p.days = p.dailyRuns(); len(p.days) > 0 {
+		if p.days, p.misfits = p.dailyRuns(); len(p.days) > 0 {
 			p.daily = c.daily
 		}
 	}

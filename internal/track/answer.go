@@ -57,7 +57,7 @@ func (h *Handler) answer(c echo.Context, snap *snapshot.Snapshot, vis *visit, d 
 // resolve expands the decision's URL; a `remote` action fetches it and the
 // answer is the destination.
 func (h *Handler) resolve(ctx context.Context, c echo.Context, snap *snapshot.Snapshot, vis *visit, d *routing.Decision) (string, error) {
-	m := h.macros(c, snap, vis.click, d.Campaign.Model, vis.extra)
+	m := h.fillMacros(&vis.macros, c, snap, vis.click, d.Campaign.Model, vis.extra)
 	u, err := destination(d.Payload, m)
 	if err != nil || d.Action != routing.ActionRemote {
 		return u, err
@@ -107,7 +107,13 @@ func (v *clickValues) lookup(name string) (string, bool) {
 // macros are the click's macro values plus {offer} and the {currency}
 // fallback. extra are the click's extra parameters when already parsed.
 func (h *Handler) macros(c echo.Context, snap *snapshot.Snapshot, click *model.Click, camp *model.Campaign, extra map[string]string) *clickValues {
-	v := &clickValues{c: c, Click: macro.Click{C: click, CampaignName: camp.Name, Extra: extra}}
+	return h.fillMacros(new(clickValues), c, snap, click, camp, extra)
+}
+
+// fillMacros is macros writing into v (a click's visit holds one, which
+// saves an allocation per click).
+func (h *Handler) fillMacros(v *clickValues, c echo.Context, snap *snapshot.Snapshot, click *model.Click, camp *model.Campaign, extra map[string]string) *clickValues {
+	*v = clickValues{c: c, Click: macro.Click{C: click, CampaignName: camp.Name, Extra: extra}}
 	if ts := snap.Sources[click.TrafficSourceID]; ts != nil {
 		v.TrafficSourceName = ts.Name
 	}

@@ -39,6 +39,7 @@ type visit struct {
 	ident  visitorIdent
 	extra  map[string]string // the click's extra parameters (ExtraParams, parsed)
 	hops   [1]routing.Decision
+	macros clickValues
 	dryRun bool // HEAD: answer, but record and count nothing
 }
 

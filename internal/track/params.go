@@ -2,7 +2,6 @@ package track
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -74,14 +73,45 @@ func clean(s string, max int) string {
 // columns too) lands in ExtraParams under its own name. It returns the
 // parameters routing sees (every name as sent, plus Kite names, where a
 // template mapping wins over a same-named parameter sent directly) and the
-// extra parameters (nil if none), which the macros read without decoding
-// ExtraParams again.
+// extra parameters for the macros, which then need not decode ExtraParams.
 //
-// A name sent twice keeps its first value; past maxExtraParams the later
-// names (in query order) are not kept as extras. The query is walked in
-// place: no url.Values, no per-name slices.
+// extra is usually params itself: every name in params without a click
+// column is an extra, and the names with one are built-in macros that win
+// anyway. Only past maxExtraParams (the first ones in query order are kept)
+// is extra a map of its own. A name sent twice keeps its first value. The
+// query is walked in place: no url.Values, no per-name slices.
 func mapParams(rawQuery string, paramMap map[string]string, c *model.Click) (params, extra map[string]string) {
 	params = make(map[string]string, strings.Count(rawQuery, "&")+1+len(paramMap))
+	extras := 0
+	eachParam(rawQuery, func(name, val string) {
+		if _, dup := params[name]; dup {
+			return
+		}
+		params[name] = val
+		if !setClickField(c, name, val) {
+			extras++
+		}
+	})
+	extra = params
+	if extras > maxExtraParams {
+		extra = firstExtras(rawQuery)
+	}
+	for src, kite := range paramMap {
+		if v, ok := params[src]; ok {
+			params[kite] = v
+			if !setClickField(c, kite, v) && extras > maxExtraParams {
+				extra[kite] = v // cost, currency: macros read them from the extras
+			}
+		}
+	}
+	if enc := encodeExtra(extra); enc != "" {
+		c.ExtraParams = model.JSONText(enc)
+	}
+	return params, extra
+}
+
+// eachParam calls fn with every parameter of the query, cleaned, in order.
+func eachParam(rawQuery string, fn func(name, val string)) {
 	for rest := rawQuery; rest != ""; {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
@@ -89,34 +119,22 @@ func mapParams(rawQuery string, paramMap map[string]string, c *model.Click) (par
 		if !ok {
 			continue
 		}
-		name := clean(rawName, maxParamName)
-		if _, dup := params[name]; dup || name == "" {
-			continue
+		if name := clean(rawName, maxParamName); name != "" {
+			fn(name, clean(rawVal, maxParamValue))
 		}
-		val := clean(rawVal, maxParamValue)
-		params[name] = val
-		if !setClickField(c, name, val) && len(extra) < maxExtraParams {
-			if extra == nil {
-				extra = make(map[string]string, 4)
-			}
+	}
+}
+
+// firstExtras are the first maxExtraParams extra parameters of a query that
+// has more than that.
+func firstExtras(rawQuery string) map[string]string {
+	extra := make(map[string]string, maxExtraParams)
+	eachParam(rawQuery, func(name, val string) {
+		if _, dup := extra[name]; !dup && len(extra) < maxExtraParams && !isClickField(name) {
 			extra[name] = val
 		}
-	}
-	for src, kite := range paramMap {
-		if v, ok := params[src]; ok {
-			params[kite] = v
-			if !setClickField(c, kite, v) {
-				if extra == nil {
-					extra = make(map[string]string, 2)
-				}
-				extra[kite] = v // cost, currency: macros read them from the extras
-			}
-		}
-	}
-	if len(extra) > 0 {
-		c.ExtraParams = model.JSONText(encodeExtra(extra))
-	}
-	return params, extra
+	})
+	return extra
 }
 
 // splitParam decodes one name=value pair as url.ParseQuery would; ok is
@@ -136,6 +154,11 @@ func splitParam(pair string) (name, val string, ok bool) {
 	return name, val, true
 }
 
+func isClickField(name string) bool {
+	_, ok := clickFields[name]
+	return ok || subIDIndex(name) >= 0
+}
+
 // setClickField stores a Kite-named parameter in its click column and
 // reports whether it had one.
 func setClickField(c *model.Click, name, val string) bool {
@@ -148,86 +171,6 @@ func setClickField(c *model.Click, name, val string) bool {
 		return true
 	}
 	return false
-}
-
-// encodeExtra writes the extra parameters as a JSON object with sorted keys,
-// the bytes json.Marshal would give, without reflection.
-func encodeExtra(extra map[string]string) string {
-	var buf [16]string
-	keys := buf[:0]
-	size := 2
-	for k, v := range extra {
-		keys = append(keys, k)
-		size += len(k) + len(v) + 6
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, size+size/8)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, extra[k])
-	}
-	b = append(b, '}')
-	return string(b)
-}
-
-// appendJSONString quotes s as encoding/json does (HTML-safe, U+2028/2029
-// escaped, invalid UTF-8 as U+FFFD).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // parseCost reads a cost parameter: "0.05" or "0,05"; bad or negative = 0.

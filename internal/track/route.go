@@ -63,6 +63,9 @@ func (h *Handler) redisFailed(err error, now time.Time) {
 // readCounters reads the campaign's uniqueness, limit, cap and binding
 // counters in one round trip; on failure every visitor is unique.
 func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis *visit) routing.Counters {
+	if h.r == nil {
+		return routing.Counters{}
+	}
 	now := time.Now()
 	if !h.redisUp(now) {
 		return routing.Counters{}
@@ -87,7 +90,7 @@ func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis 
 // cost is that the same visitor clicking again within that round trip
 // (about a millisecond) still counts as unique.
 func (h *Handler) writeCounters(camp *routing.Campaign, vis *visit, d *routing.Decision) {
-	if vis.dryRun || d.Stream == nil || !h.redisUp(time.Now()) {
+	if vis.dryRun || d.Stream == nil || h.r == nil || !h.redisUp(time.Now()) {
 		return
 	}
 	w := counterWrite(camp, vis, d.Stream.Model.ID, d)
@@ -163,14 +166,16 @@ func (h *Handler) visitorCode(c echo.Context, camp *routing.Campaign, dryRun boo
 	buf = append(buf, '=')
 	start := len(buf)
 	buf = hex.AppendEncode(buf, raw[:])
-	code := string(buf[start:])
-	if !dryRun {
-		ttl := max(camp.Model.CookiesTTL, 1) * 3600
-		buf = append(buf, "; Path=/; Max-Age="...)
-		buf = strconv.AppendInt(buf, int64(ttl), 10)
-		buf = append(buf, "; HttpOnly; SameSite=Lax"...)
-		hdr := c.Response().Header()
-		hdr["Set-Cookie"] = append(hdr["Set-Cookie"], string(buf))
+	end := len(buf)
+	if dryRun {
+		return string(buf[start:end])
 	}
-	return code
+	ttl := max(camp.Model.CookiesTTL, 1) * 3600
+	buf = append(buf, "; Path=/; Max-Age="...)
+	buf = strconv.AppendInt(buf, int64(ttl), 10)
+	buf = append(buf, "; HttpOnly; SameSite=Lax"...)
+	cookie := string(buf)
+	hdr := c.Response().Header()
+	hdr["Set-Cookie"] = append(hdr["Set-Cookie"], cookie)
+	return cookie[start:end] // the code shares the header's bytes
 }

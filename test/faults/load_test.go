@@ -139,7 +139,7 @@ type clickLoad struct {
 }
 
 func startClicks(nodes []*kiteNode, alias string, rate int) *clickLoad {
-	workers := max(16, rate/25)
+	workers := max(16, rate/10) // enough that server latency, not the pool, limits the rate
 	l := &clickLoad{loadStats: newLoadStats(), nodes: nodes, alias: alias, rate: rate,
 		client: noRedirectClient(10*time.Second, workers)}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -31,7 +31,7 @@ type postbackLoad struct {
 }
 
 func startPostbacks(nodes []*kiteNode, clicks *clickLoad, rate int) *postbackLoad {
-	workers := max(8, rate/10)
+	workers := max(8, rate/2) // postbacks are slower than clicks
 	l := &postbackLoad{loadStats: newLoadStats(), nodes: nodes, clicks: clicks,
 		run: fmt.Sprintf("r%d", time.Now().UnixNano()%1e9), client: noRedirectClient(10*time.Second, workers)}
 	ctx, cancel := context.WithCancel(context.Background())
