@@ -30,6 +30,10 @@ bench: build
 faults: build
 	scripts/faults.sh
 
+# 10 minutes at 5,000 clicks/s + 100 postbacks/s (SOAK_* variables to change it).
+soak: build
+	scripts/soak.sh
+
 # Each fuzz target for 2 minutes (not in CI).
 fuzz:
 	scripts/fuzz.sh

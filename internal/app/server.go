@@ -27,7 +27,8 @@ func (a *App) newEcho() *echo.Echo {
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = a.ipExtractor()
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		Skipper: func(c echo.Context) bool { return false },
+		// The tracking link logs nothing per hit, so an id there is only cost.
+		Skipper: func(c echo.Context) bool { return surface(c.Request().URL.Path) == "track" },
 	}))
 	e.Use(a.recoverPanics)
 	e.Use(a.observe)

@@ -39,19 +39,28 @@ func (c claimed) since() time.Time {
 
 // claim leases up to n due rows. On Postgres, FOR UPDATE SKIP LOCKED lets
 // nodes claim side by side without waiting on or double-taking each other's
-// rows; SQLite has one writer, so the single UPDATE is already exclusive.
+// rows, and a materialized CTE picks them once (a LIMIT ... FOR UPDATE
+// subquery under IN may be rescanned by a nested loop and lease more than n);
+// SQLite has one writer, so the single UPDATE is already exclusive.
+// retry_wait = 0: the row now holds a lease, which catch-up must not pull forward.
 func claim(ctx context.Context, st *store.Store, n int, now time.Time, lease time.Duration) ([]claimed, error) {
 	until := now.Add(lease).Truncate(time.Microsecond)
-	lock := ""
+	pick := `SELECT id FROM s2s_outbox WHERE status = 'pending' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at LIMIT ?`
+	set := `UPDATE s2s_outbox SET next_attempt_at = ?, retry_wait = 0`
+	ret := ` RETURNING id, method, url, body, attempts, created_at, retry_since`
+	var q string
+	var args []any
 	if st.IsPostgres() {
-		lock = " FOR UPDATE SKIP LOCKED"
+		q = `/* s2s.claim */ WITH due AS MATERIALIZED (` + pick + ` FOR UPDATE SKIP LOCKED) ` + set +
+			` WHERE id IN (SELECT id FROM due)` + ret
+		args = []any{now, n, until}
+	} else {
+		q = `/* s2s.claim */ ` + set + ` WHERE id IN (` + pick + `)` + ret
+		args = []any{until, now, n}
 	}
-	q := `/* s2s.claim */ UPDATE s2s_outbox SET next_attempt_at = ? WHERE id IN (
-		SELECT id FROM s2s_outbox WHERE status = 'pending' AND next_attempt_at <= ?
-		ORDER BY next_attempt_at LIMIT ?` + lock + `)
-		RETURNING id, method, url, body, attempts, created_at, retry_since`
 	var rows []claimed
-	if err := st.DB.WithContext(ctx).Raw(q, until, now, n).Find(&rows).Error; err != nil {
+	if err := st.DB.WithContext(ctx).Raw(q, args...).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	for i := range rows {
@@ -102,12 +111,16 @@ func (w *Worker) recordBatch(ctx context.Context, batch []outcome) error {
 				continue
 			}
 			status, next := w.nextState(o.r, now, o.res)
+			wait := 0 // waiting on backoff: a later success to its host may pull it forward
 			if status == statusDead {
 				w.log.Warn("s2s postback dead", "outbox_id", o.r.ID, "attempts", o.r.Attempts+1, "err", attempts[i].Error)
+			} else {
+				wait = 1
 			}
 			err := tx.Exec(`/* s2s.recordBatch */ UPDATE s2s_outbox SET status = ?, attempts = attempts + 1,
-				next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
-				status, next, attempts[i].Error, o.r.ID, o.r.lease).Error
+				next_attempt_at = ?, last_error = ?, host = ?, retry_wait = ?
+				WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
+				status, next, attempts[i].Error, hostOf(o.r.URL), wait, o.r.ID, o.r.lease).Error
 			if err != nil {
 				return err
 			}

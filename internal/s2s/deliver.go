@@ -53,7 +53,9 @@ func (w *Worker) recorder(ctx context.Context, done <-chan outcome) {
 		}
 		if err := w.recordBatch(ctx, batch); err != nil {
 			w.log.Error("record s2s attempts", "rows", len(batch), "err", err)
+			continue
 		}
+		w.catchUp(ctx, batch)
 	}
 }
 

@@ -30,6 +30,10 @@ type Options struct {
 	BackoffBase    time.Duration  // first retry delay; default 30s
 	BackoffMax     time.Duration  // longest retry delay; default 2h
 	Resolver       Resolver       // default net.DefaultResolver (tests fake it)
+	// CatchUp is how many of a host's rows waiting on backoff each 2xx from
+	// that host makes due now (see catchup.go); default 2, negative turns
+	// catch-up off.
+	CatchUp int
 }
 
 func (o *Options) defaults() {
@@ -53,6 +57,9 @@ func (o *Options) defaults() {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
+	}
+	if o.CatchUp == 0 {
+		o.CatchUp = 2
 	}
 }
 
