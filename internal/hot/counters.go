@@ -3,7 +3,6 @@ package hot
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +13,7 @@ import (
 )
 
 // Routing counters: uniqueness marks, stream click limits and visitor
-// binding. A click costs two round trips: one pipelined read before routing
+// binding. A click costs two round trips: one MGET before routing
 // (ReadCounters) and one pipelined write after it (WriteCounters). Callers
 // give both a short deadline; on any Redis error the counters read as
 // "unique, not limited, unbound" and the click is served anyway.
@@ -24,53 +23,6 @@ type VisitorID struct {
 	IP   string // the visitor's address as text
 	UA   string // User-Agent
 	Code string // the visitor code from Kite's cookie
-}
-
-// ident is the visitor's identity under a uniqueness method, "" if unknown.
-func (v VisitorID) ident(method string) string {
-	switch method {
-	case routing.MethodIP:
-		return v.IP
-	case routing.MethodCookie:
-		return v.Code
-	}
-	if v.IP == "" {
-		return ""
-	}
-	// ip+ua is hashed: a UA can be kilobytes long and keys should stay small.
-	h := fnv.New64a()
-	h.Write([]byte(v.IP))
-	h.Write([]byte{0})
-	h.Write([]byte(v.UA))
-	return strconv.FormatUint(h.Sum64(), 36)
-}
-
-func (r *Redis) uniqKey(k routing.UniqKey, v VisitorID) string {
-	id := v.ident(k.Method)
-	if id == "" {
-		return ""
-	}
-	switch k.Scope {
-	case routing.ScopeGlobal:
-		return r.Key("u", "g", k.Method, id)
-	case routing.ScopeStream:
-		return r.Key("u", "s", strconv.FormatInt(k.StreamID, 10), k.Method, id)
-	}
-	return r.Key("u", "c", strconv.FormatInt(k.CampaignID, 10), k.Method, id)
-}
-
-func (r *Redis) limitKeys(streamID int64, now time.Time) [3]string {
-	s := strconv.FormatInt(streamID, 10)
-	now = now.UTC()
-	return [3]string{
-		r.Key("lim", s, "h", now.Format("2006010215")),
-		r.Key("lim", s, "d", now.Format("20060102")),
-		r.Key("lim", s, "t"),
-	}
-}
-
-func (r *Redis) bindKey(campaignID int64, code string) string {
-	return r.Key("bind", strconv.FormatInt(campaignID, 10), code)
 }
 
 // CounterRead says which counters a click's routing will look at.
@@ -84,79 +36,135 @@ type CounterRead struct {
 	Now          time.Time
 }
 
-// ReadCounters reads everything q names in one pipelined round trip. On an
-// error it still returns what it could read (the rest as zero values).
+// ReadCounters reads everything q names in one round trip: a single MGET
+// (a pipeline of GETs on a cluster, where MGET cannot span hash slots).
+// Uniqueness marks are plain "1" strings, so an MGET answers "seen" per key
+// as EXISTS did. On an error every counter reads as zero.
 func (r *Redis) ReadCounters(ctx context.Context, q CounterRead) (routing.Counters, error) {
 	var out routing.Counters
-	pipe := r.C.Pipeline()
-	uniq := make([]*redis.IntCmd, len(q.Uniq))
-	for i, k := range q.Uniq {
-		if key := r.uniqKey(k, q.Visitor); key != "" {
-			uniq[i] = pipe.Exists(ctx, key)
+	var bufArr [1024]byte
+	var endArr [32]int
+	buf, ends := bufArr[:0], endArr[:0]
+	var h ipUA
+	var uniqArr [16]int
+	uniqAt := uniqArr[:0] // key index of q.Uniq[i]; -1: the visitor has no identity there
+	for _, u := range q.Uniq {
+		at := -1
+		var ok bool
+		if buf, ok = appendUniq(buf, r.Prefix, u, &q.Visitor, &h); ok {
+			at = len(ends)
+			ends = append(ends, len(buf))
+		}
+		uniqAt = append(uniqAt, at)
+	}
+	limitsAt := len(ends)
+	for _, sid := range q.LimitStreams {
+		for which := limitHour; which <= limitTotal; which++ {
+			buf = appendLimit(buf, r.Prefix, sid, which, q.Now)
+			ends = append(ends, len(buf))
 		}
 	}
-	limits := make([][3]*redis.StringCmd, len(q.LimitStreams))
-	for i, sid := range q.LimitStreams {
-		for j, key := range r.limitKeys(sid, q.Now) {
-			limits[i][j] = pipe.Get(ctx, key)
-		}
+	capsAt := len(ends)
+	for _, c := range q.Caps {
+		buf = appendCap(buf, r.Prefix, c.OfferID, q.Now, c.Timezone)
+		ends = append(ends, len(buf))
 	}
-	caps := make([]*redis.StringCmd, len(q.Caps))
-	for i, c := range q.Caps {
-		caps[i] = pipe.Get(ctx, r.capKey(c.OfferID, CapDay(q.Now, c.Timezone)))
-	}
-	var bind *redis.StringCmd
+	bindAt := -1
 	if q.Bind && q.Visitor.Code != "" {
-		bind = pipe.Get(ctx, r.bindKey(q.CampaignID, q.Visitor.Code))
+		bindAt = len(ends)
+		buf = appendBind(buf, r.Prefix, q.CampaignID, q.Visitor.Code)
+		ends = append(ends, len(buf))
 	}
-	if pipe.Len() == 0 {
+	if len(ends) == 0 {
 		return out, nil
+	}
+	vals, err := r.mget(ctx, cutKeys(buf, ends, make([]string, 0, len(ends))))
+	if err != nil {
+		vals = nil
+	}
+	val := func(i int) string {
+		if i < 0 || i >= len(vals) {
+			return ""
+		}
+		s, _ := vals[i].(string)
+		return s
+	}
+	for i, at := range uniqAt {
+		if val(at) != "" {
+			if out.Seen == nil {
+				out.Seen = make(map[routing.UniqKey]bool, len(q.Uniq))
+			}
+			out.Seen[q.Uniq[i]] = true
+		}
+	}
+	if len(q.LimitStreams) > 0 {
+		out.Limits = make(map[int64]routing.LimitCount, len(q.LimitStreams))
+		for i, sid := range q.LimitStreams {
+			at := limitsAt + 3*i
+			out.Limits[sid] = routing.LimitCount{Hour: count(val(at)), Day: count(val(at + 1)), Total: count(val(at + 2))}
+		}
+	}
+	if len(q.Caps) > 0 {
+		out.Caps = make(map[int64]int64, len(q.Caps))
+		for i, c := range q.Caps {
+			out.Caps[c.OfferID] = count(val(capsAt + i))
+		}
+	}
+	if bindAt >= 0 {
+		out.Bound = parseBinding(val(bindAt))
+	}
+	return out, err
+}
+
+// mget reads keys in one round trip; a missing key reads as nil.
+func (r *Redis) mget(ctx context.Context, keys []string) ([]any, error) {
+	if _, cluster := r.C.(*redis.ClusterClient); !cluster {
+		return r.C.MGet(ctx, keys...).Result()
+	}
+	pipe := r.C.Pipeline()
+	cmds := make([]*redis.StringCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.Get(ctx, k)
 	}
 	_, err := pipe.Exec(ctx)
 	if errors.Is(err, redis.Nil) {
 		err = nil
 	}
-	out.Seen = make(map[routing.UniqKey]bool, len(q.Uniq))
-	for i, cmd := range uniq {
-		if cmd != nil && cmd.Err() == nil && cmd.Val() > 0 {
-			out.Seen[q.Uniq[i]] = true
+	vals := make([]any, len(keys))
+	for i, c := range cmds {
+		if v, e := c.Result(); e == nil {
+			vals[i] = v
 		}
 	}
-	if len(limits) > 0 {
-		out.Limits = make(map[int64]routing.LimitCount, len(limits))
-		for i, sid := range q.LimitStreams {
-			out.Limits[sid] = routing.LimitCount{Hour: count(limits[i][0]), Day: count(limits[i][1]), Total: count(limits[i][2])}
-		}
-	}
-	if len(caps) > 0 {
-		out.Caps = make(map[int64]int64, len(caps))
-		for i, c := range q.Caps {
-			out.Caps[c.OfferID] = count(caps[i])
-		}
-	}
-	if bind != nil {
-		out.Bound = parseBinding(bind.Val())
-	}
-	return out, err
+	return vals, err
 }
 
-func count(cmd *redis.StringCmd) int64 {
-	n, err := cmd.Int64()
+func count(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0
 	}
 	return n
 }
 
+// parseBinding reads "stream:landing:offer".
 func parseBinding(s string) routing.Binding {
 	var b routing.Binding
-	parts := strings.Split(s, ":")
-	if len(parts) != 3 {
+	i := strings.IndexByte(s, ':')
+	if i < 0 {
 		return b
 	}
-	b.StreamID, _ = strconv.ParseInt(parts[0], 10, 64)
-	b.LandingID, _ = strconv.ParseInt(parts[1], 10, 64)
-	b.OfferID, _ = strconv.ParseInt(parts[2], 10, 64)
+	j := strings.IndexByte(s[i+1:], ':')
+	if j < 0 {
+		return b
+	}
+	j += i + 1
+	if strings.IndexByte(s[j+1:], ':') >= 0 {
+		return b
+	}
+	b.StreamID, _ = strconv.ParseInt(s[:i], 10, 64)
+	b.LandingID, _ = strconv.ParseInt(s[i+1:j], 10, 64)
+	b.OfferID, _ = strconv.ParseInt(s[j+1:], 10, 64)
 	return b
 }
 
@@ -178,28 +186,51 @@ func (r *Redis) WriteCounters(ctx context.Context, w CounterWrite) error {
 	if ttl <= 0 {
 		ttl = 24 * time.Hour
 	}
-	pipe := r.C.Pipeline()
-	for _, k := range w.Mark {
-		if key := r.uniqKey(k, w.Visitor); key != "" {
-			pipe.Set(ctx, key, 1, ttl)
+	var bufArr [1024]byte
+	var endArr [16]int
+	buf, ends := bufArr[:0], endArr[:0]
+	var h ipUA
+	for _, u := range w.Mark {
+		var ok bool
+		if buf, ok = appendUniq(buf, r.Prefix, u, &w.Visitor, &h); ok {
+			ends = append(ends, len(buf))
 		}
 	}
+	marks := len(ends)
 	if w.LimitStream != 0 {
-		keys := r.limitKeys(w.LimitStream, w.Now)
-		for i, exp := range [3]time.Duration{2 * time.Hour, 48 * time.Hour, 0} {
-			pipe.Incr(ctx, keys[i])
-			if exp > 0 {
-				pipe.Expire(ctx, keys[i], exp)
-			}
+		for which := limitHour; which <= limitTotal; which++ {
+			buf = appendLimit(buf, r.Prefix, w.LimitStream, which, w.Now)
+			ends = append(ends, len(buf))
 		}
 	}
-	if w.Bind != nil && w.Visitor.Code != "" {
-		b := w.Bind
-		val := strconv.FormatInt(b.StreamID, 10) + ":" + strconv.FormatInt(b.LandingID, 10) + ":" + strconv.FormatInt(b.OfferID, 10)
-		pipe.Set(ctx, r.bindKey(w.CampaignID, w.Visitor.Code), val, ttl)
+	limitsEnd := len(ends)
+	bind := w.Bind != nil && w.Visitor.Code != ""
+	if bind {
+		buf = appendBind(buf, r.Prefix, w.CampaignID, w.Visitor.Code)
+		ends = append(ends, len(buf))
 	}
-	if pipe.Len() == 0 {
+	if len(ends) == 0 {
 		return nil
+	}
+	var keyArr [16]string
+	keys := cutKeys(buf, ends, keyArr[:0])
+	pipe := r.C.Pipeline()
+	for _, k := range keys[:marks] {
+		pipe.Set(ctx, k, 1, ttl)
+	}
+	for i, k := range keys[marks:limitsEnd] {
+		pipe.Incr(ctx, k)
+		if exp := [3]time.Duration{2 * time.Hour, 48 * time.Hour, 0}[i]; exp > 0 {
+			pipe.Expire(ctx, k, exp)
+		}
+	}
+	if bind {
+		b := w.Bind
+		var v [64]byte
+		val := strconv.AppendInt(v[:0], b.StreamID, 10)
+		val = strconv.AppendInt(append(val, ':'), b.LandingID, 10)
+		val = strconv.AppendInt(append(val, ':'), b.OfferID, 10)
+		pipe.Set(ctx, keys[limitsEnd], string(val), ttl)
 	}
 	_, err := pipe.Exec(ctx)
 	return err

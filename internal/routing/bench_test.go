@@ -47,3 +47,18 @@ func BenchmarkRoute(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRouteQuiet is the click path's decision: no reasons built.
+func BenchmarkRouteQuiet(b *testing.B) {
+	c := benchCampaign(b)
+	in := input(1)
+	in.Quiet = true
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		d := Route(c, in)
+		if d.Offer == nil || d.Stream.Model.ID != 23 || d.Reasons != nil {
+			b.Fatalf("routed to %+v", d)
+		}
+	}
+}

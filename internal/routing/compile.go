@@ -31,7 +31,8 @@ type Campaign struct {
 	BindStream, BindLanding, BindOffer bool
 	Needs                              Needs
 
-	byID map[int64]*Stream
+	byID    map[int64]*Stream
+	streams int // how many streams routing can give a reason for
 }
 
 // Stream is a stream compiled for routing.
@@ -102,6 +103,7 @@ func Compile(mc *model.Campaign, streams []model.Stream, cat *Catalog) (*Campaig
 		}
 	}
 	c.Needs = c.collectNeeds()
+	c.streams = len(c.all())
 	return c, errs
 }
 

@@ -15,6 +15,7 @@ type Filter struct {
 	Reject bool
 	Err    error // the payload could not be understood: the filter never passes
 
+	desc  string // how a refusal names the filter, built once at compile time
 	match func(c *Campaign, s *Stream, in *Input) bool
 	uniq  *uniqSpec
 	limit *limitSpec
@@ -31,16 +32,18 @@ func (f *Filter) Passes(c *Campaign, s *Stream, in *Input) bool {
 // Pass evaluates the stream's filters (AND, or OR with filter_or) and names
 // the filter that decided a refusal.
 func (s *Stream) Pass(c *Campaign, in *Input) (bool, string) {
-	return s.pass(c, in, false)
+	return s.pass(c, in, false, true)
 }
 
 // PassIgnoringUniqueness is Pass with uniqueness filters treated as passed; a
 // bound visitor is by definition not unique any more.
 func (s *Stream) PassIgnoringUniqueness(c *Campaign, in *Input) (bool, string) {
-	return s.pass(c, in, true)
+	return s.pass(c, in, true, true)
 }
 
-func (s *Stream) pass(c *Campaign, in *Input, skipUniq bool) (bool, string) {
+// pass evaluates the filters; explain=false skips building the refusal text
+// (the click path never shows it).
+func (s *Stream) pass(c *Campaign, in *Input, skipUniq, explain bool) (bool, string) {
 	if len(s.Filters) == 0 {
 		return true, ""
 	}
@@ -51,30 +54,41 @@ func (s *Stream) pass(c *Campaign, in *Input, skipUniq bool) (bool, string) {
 		case ok && s.Model.FilterOr:
 			return true, ""
 		case !ok && !s.Model.FilterOr:
-			return false, f.describe()
-		case !ok:
-			failed = append(failed, f.describe())
+			return false, f.desc
+		case !ok && explain:
+			failed = append(failed, f.desc)
 		}
 	}
 	if s.Model.FilterOr {
+		if !explain {
+			return false, ""
+		}
 		return false, "no filter passed: " + strings.Join(failed, ", ")
 	}
 	return true, ""
 }
 
+// describe names the filter in a refusal: "filter country (accept)", with
+// the payload problem when it is invalid.
 func (f *Filter) describe() string {
 	mode := "accept"
 	if f.Reject {
 		mode = "reject"
 	}
 	if f.Err != nil {
-		return fmt.Sprintf("filter %s (%s) is invalid: %v", f.Name, mode, f.Err)
+		return "filter " + f.Name + " (" + mode + ") is invalid: " + f.Err.Error()
 	}
-	return fmt.Sprintf("filter %s (%s)", f.Name, mode)
+	return "filter " + f.Name + " (" + mode + ")"
 }
 
 // CompileFilter parses a filter's payload into its matcher.
 func CompileFilter(mf *model.StreamFilter) *Filter {
+	f := compileFilter(mf)
+	f.desc = f.describe()
+	return f
+}
+
+func compileFilter(mf *model.StreamFilter) *Filter {
 	f := &Filter{Name: mf.Name, Reject: mf.Mode == "reject"}
 	if mf.Mode != "" && mf.Mode != "accept" && mf.Mode != "reject" {
 		f.Err = fmt.Errorf("unknown mode %q", mf.Mode)

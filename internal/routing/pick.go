@@ -47,14 +47,15 @@ func (c *Campaign) pickRegular(in *Input, d *Decision) *Stream {
 		for i, s := range c.Regular {
 			if c.admit(s, in, d) {
 				for _, rest := range c.Regular[i+1:] {
-					d.Reasons = append(d.Reasons, rest.reason(OutcomeNotReached, ""))
+					c.note(in, d, rest, OutcomeNotReached, "")
 				}
 				return s
 			}
 		}
 		return nil
 	}
-	var passing []Weighted[*Stream]
+	var buf [8]Weighted[*Stream] // most campaigns have few streams: no allocation
+	passing := buf[:0]
 	for _, s := range c.Regular {
 		if c.admit(s, in, d) {
 			passing = append(passing, Weighted[*Stream]{Item: s, Share: weightShare(s.Model.Weight)})
@@ -66,7 +67,7 @@ func (c *Campaign) pickRegular(in *Input, d *Decision) *Stream {
 	}
 	for _, p := range passing {
 		if p.Item != s {
-			d.Reasons = append(d.Reasons, p.Item.reason(OutcomePassed, "lost the weighted draw"))
+			c.note(in, d, p.Item, OutcomePassed, "lost the weighted draw")
 		}
 	}
 	return s
@@ -84,7 +85,7 @@ func weightShare(w float64) int {
 // decide fills the decision for the chosen stream.
 func (c *Campaign) decide(s *Stream, in *Input, d Decision) Decision {
 	d.Stream = s
-	d.Reasons = append(d.Reasons, s.reason(OutcomeChosen, ""))
+	c.note(in, &d, s, OutcomeChosen, "")
 	d.Action = s.Model.ActionType
 	if d.Action == "" {
 		d.Action = ActionHTTP

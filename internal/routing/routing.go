@@ -79,6 +79,9 @@ type Input struct {
 	Now      time.Time
 	Rand     func() float64 // uniform in [0,1)
 	Counters Counters
+	// Quiet leaves Decision.Reasons empty: the click path never shows them,
+	// only the simulator does, and building them costs every click.
+	Quiet bool
 }
 
 // Counters are the Redis-backed facts a decision needs, read before routing.
@@ -143,7 +146,9 @@ func Route(c *Campaign, in *Input) Decision {
 	d := Decision{Campaign: c, Action: ActionDoNothing}
 	if s := c.routeBound(in, &d); s != nil {
 		d = c.decide(s, in, d)
-		d.Reasons[len(d.Reasons)-1].Detail = "returning visitor (bind_visitors)"
+		if !in.Quiet {
+			d.Reasons[len(d.Reasons)-1].Detail = "returning visitor (bind_visitors)"
+		}
 		return d
 	}
 	for _, s := range c.Forced {
@@ -163,15 +168,27 @@ func Route(c *Campaign, in *Input) Decision {
 // admit evaluates a stream's filters and usability and notes the reason.
 func (c *Campaign) admit(s *Stream, in *Input, d *Decision) bool {
 	if s.Unusable != "" {
-		d.Reasons = append(d.Reasons, s.reason(OutcomeSkipped, s.Unusable))
+		c.note(in, d, s, OutcomeSkipped, s.Unusable)
 		return false
 	}
-	ok, why := s.Pass(c, in)
+	ok, why := s.pass(c, in, false, !in.Quiet)
 	if !ok {
-		d.Reasons = append(d.Reasons, s.reason(OutcomeRejected, why))
+		c.note(in, d, s, OutcomeRejected, why)
 		return false
 	}
 	return true
+}
+
+// note adds a stream's reason unless the caller is quiet. Every stream gets
+// at most one reason per decision, so one allocation holds them all.
+func (c *Campaign) note(in *Input, d *Decision, s *Stream, outcome, detail string) {
+	if in.Quiet {
+		return
+	}
+	if d.Reasons == nil {
+		d.Reasons = make([]Reason, 0, c.streams)
+	}
+	d.Reasons = append(d.Reasons, Reason{StreamID: s.Model.ID, Name: s.Model.Name, Type: s.Model.Type, Outcome: outcome, Detail: detail})
 }
 
 // routeBound honours bind_visitors: a returning visitor goes back to the
@@ -183,7 +200,7 @@ func (c *Campaign) routeBound(in *Input, d *Decision) *Stream {
 	}
 	for _, s := range c.Forced {
 		if s.Unusable == "" {
-			if ok, _ := s.Pass(c, in); ok {
+			if ok, _ := s.pass(c, in, false, false); ok {
 				return nil
 			}
 		}
@@ -192,12 +209,8 @@ func (c *Campaign) routeBound(in *Input, d *Decision) *Stream {
 	if s == nil || s.Model.Type == StreamForced || s.Unusable != "" {
 		return nil
 	}
-	if ok, _ := s.PassIgnoringUniqueness(c, in); !ok {
+	if ok, _ := s.pass(c, in, true, false); !ok {
 		return nil
 	}
 	return s
-}
-
-func (s *Stream) reason(outcome, detail string) Reason {
-	return Reason{StreamID: s.Model.ID, Name: s.Model.Name, Type: s.Model.Type, Outcome: outcome, Detail: detail}
 }

@@ -72,7 +72,8 @@ func (h *Handler) newVisit(c echo.Context, camp *routing.Campaign, v *visitor.Vi
 	click.VisitorCode = code
 	vis := &visit{click: click, dryRun: dryRun}
 	vis.ident = visitorIdent{IP: v.IPText, UA: v.UserAgent, Code: code}
-	vis.in = routing.Input{Visitor: routingVisitor(v), Now: h.opt.Now().UTC(), Rand: h.opt.Rand}
+	// Per-stream reasons are only read by the simulator (which builds its own input).
+	vis.in = routing.Input{Visitor: routingVisitor(v), Now: h.opt.Now().UTC(), Rand: h.opt.Rand, Quiet: true}
 	vis.in.Params, vis.extra = mapParams(c.Request().URL.RawQuery, camp.ParamMap, click)
 	if camp.Source != nil {
 		click.TrafficSourceID = camp.Source.ID
