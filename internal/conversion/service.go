@@ -91,7 +91,7 @@ func NewService(opt Options, st *store.Store, r *hot.Redis, clicks ClickFinder, 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{opt: opt, st: st, db: txDB(st), redis: r, log: log.With("component", "conversion")}
+	s := &Service{opt: opt, st: st, db: st.DB, redis: r, log: log.With("component", "conversion")}
 	if clicks == nil {
 		clicks = sqlClicks{st: st, db: s.db}
 	}

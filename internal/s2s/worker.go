@@ -84,7 +84,11 @@ func NewWorker(opt Options, st *store.Store, log *slog.Logger) *Worker {
 	}
 	client := NewClient(ClientOptions{AllowPrivate: opt.AllowPrivate, ConnectTimeout: opt.ConnectTimeout,
 		Timeout: opt.Timeout, PerHost: opt.PerHost, Resolver: opt.Resolver})
-	return &Worker{opt: opt, st: st, db: txDB(st), log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1)}
+	w := &Worker{opt: opt, st: st, log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1)}
+	if st != nil { // nil in tests of the pure parts
+		w.db = st.DB
+	}
+	return w
 }
 
 // Notify wakes the worker now instead of at the next poll (call it after
