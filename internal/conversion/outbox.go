@@ -45,19 +45,13 @@ func s2sRows(snap *snapshot, c *model.Click, conv *model.Conversion, now time.Ti
 	if ts != nil {
 		tsName = ts.Name
 	}
-	var m macro.Map
-	values := func() macro.Map {
-		if m == nil {
-			m = macro.ForClick(c, campName, tsName)
-			macro.AddConversion(m, conv)
-		}
-		return m
-	}
+	// The lazy form formats only the macros the templates name.
+	values := &macro.Conversion{Click: macro.Click{C: c, CampaignName: campName, TrafficSourceName: tsName}, Conv: conv}
 	var rows []model.S2SOutbox
 	add := func(method, tmpl string) {
 		row := model.S2SOutbox{ConversionID: conv.ID, CampaignID: c.CampaignID, TSID: tsID,
 			Status: model.OutboxPending, NextAttemptAt: now, CreatedAt: now}
-		row.Method, row.URL, row.Body = render(method, tmpl, values())
+		row.Method, row.URL, row.Body = render(method, tmpl, values)
 		rows = append(rows, row)
 	}
 	if camp != nil {
@@ -76,8 +70,8 @@ func s2sRows(snap *snapshot, c *model.Click, conv *model.Conversion, now time.Ti
 
 // render expands a postback template. A POST sends the template's query as
 // a form body to the URL without it.
-func render(method, tmpl string, m macro.Map) (string, string, string) {
-	u := macro.Expand(strings.TrimSpace(tmpl), m)
+func render(method, tmpl string, v macro.Values) (string, string, string) {
+	u := macro.Expand(strings.TrimSpace(tmpl), v)
 	if !strings.EqualFold(method, "POST") {
 		return "GET", u, ""
 	}
