@@ -2,7 +2,6 @@ package conversion
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -31,22 +30,10 @@ const insertFirstSQL = `/* conversion.insertFirst */ WITH c AS (
 q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, ?::jsonb)
 	WHERE EXISTS (SELECT 1 FROM c)),
 l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks, ?::jsonb)
-	WHERE EXISTS (SELECT 1 FROM c) RETURNING id),
-e AS (SELECT id AS eid, status AS estatus FROM conversions WHERE click_id = ? AND tid = ? AND NOT EXISTS (SELECT 1 FROM c)),
-d AS (INSERT INTO received_postbacks (%r) SELECT %r FROM e,
-	jsonb_populate_record(NULL::received_postbacks, ?::jsonb || jsonb_build_object('conversion_id', e.eid, 'outcome', ?::text, 'reason', ?::text))
-	WHERE ?::boolean AND e.estatus = ? RETURNING id, conversion_id)
+	WHERE EXISTS (SELECT 1 FROM c) RETURNING id)
 SELECT id AS log_id, 0 AS existing_id, '' AS existing_status FROM l
 UNION ALL
-SELECT id, conversion_id, '' FROM d
-UNION ALL
-SELECT 0, eid, estatus FROM e WHERE NOT EXISTS (SELECT 1 FROM d)`
-
-// The statement above also logs an exact repeat (same click, tid and
-// status; duplicate policy "ignore": 30% of a network's postbacks in the
-// bench mix) in the same round trip: d inserts the duplicate's log line when
-// the existing conversion has the postback's status. Its answer then has
-// both a log id and the conversion's id.
+SELECT 0, id, status FROM conversions WHERE click_id = ? AND tid = ? AND NOT EXISTS (SELECT 1 FROM c)`
 
 // firstRow is what insertFirst's statement answers: the log line's id when
 // it inserted, else the existing conversion (seen at the statement's start).
@@ -101,20 +88,12 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	if err != nil {
 		return a, false, err
 	}
-	dup := decide(&model.Conversion{Status: j.in.status}, j.in.status, j.policy(), j.upsell())
-	dupLog := *j.rp
-	dupLog.Outcome, dupLog.Reason, dupLog.HTTPStatus = outcomeOf(dup, j.click != nil), dup.reason, http.StatusOK
 	var got []firstRow
-	err = s.db.WithContext(ctx).Raw(stmts[0], conv, out, logRow, j.in.clickID, j.in.tid,
-		logRow, dupLog.Outcome, dupLog.Reason, dup.act == actDuplicate, j.in.status).Find(&got).Error
+	err = s.db.WithContext(ctx).Raw(stmts[0], conv, out, logRow, j.in.clickID, j.in.tid).Find(&got).Error
 	if err != nil {
 		return a, false, err
 	}
 	switch {
-	case len(got) == 1 && got[0].LogID != 0 && got[0].ExistingID != 0:
-		dupLog.ID, dupLog.ConversionID = got[0].LogID, &got[0].ExistingID
-		*j.rp = dupLog
-		return applied{conv: &model.Conversion{ID: got[0].ExistingID, Status: j.in.status}, d: dup}, true, nil
 	case len(got) == 1 && got[0].LogID != 0:
 		rp.ID = got[0].LogID
 		*j.rp = rp
@@ -156,57 +135,6 @@ func insertOutboxAndLog(tx *gorm.DB, rows []model.S2SOutbox, rp *model.ReceivedP
 		return err
 	}
 	return tx.Raw(stmts[1], out, logRow).Find(&rp.ID).Error
-}
-
-// recordsJSON renders the rows as the JSON documents the statements read.
-func recordsJSON(conv *model.Conversion, rows []model.S2SOutbox, rp *model.ReceivedPostback) (c, o, r string, err error) {
-	list := make([]map[string]any, len(rows))
-	for i := range rows {
-		list[i] = record(&rows[i])
-	}
-	var b []byte
-	if conv != nil {
-		if b, err = json.Marshal(record(conv)); err != nil {
-			return
-		}
-		c = string(b)
-	}
-	if b, err = json.Marshal(list); err != nil {
-		return
-	}
-	o = string(b)
-	b, err = json.Marshal(record(rp))
-	return c, o, string(b), err
-}
-
-// record maps a model row to {column: value}, with times as RFC 3339 text.
-func record[T any](row *T) map[string]any {
-	fields, _ := fieldsOf[T]()
-	rv := reflect.ValueOf(row).Elem()
-	m := make(map[string]any, len(fields))
-	for _, f := range fields {
-		v, _ := f.ValueOf(context.Background(), rv)
-		switch x := v.(type) {
-		case time.Time:
-			v = pgTime(x)
-		case *time.Time:
-			if x != nil {
-				v = pgTime(*x)
-			} else {
-				v = nil
-			}
-		case *int64:
-			if x != nil {
-				v = *x
-			} else {
-				v = nil
-			}
-		case model.JSONText:
-			v = string(x)
-		}
-		m[f.DBName] = v
-	}
-	return m
 }
 
 // pgTime writes t as pgx would: UTC, cut (not rounded) to microseconds.

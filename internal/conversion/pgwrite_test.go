@@ -100,3 +100,50 @@ func TestInsertFirstWritesWhatTheRulesWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatLogsDuplicate: an exact repeat answers and logs a duplicate
+// naming the conversion, on the single-statement path as through the rules'
+// transaction; a status going back is logged as ignored.
+func TestRepeatLogsDuplicate(t *testing.T) {
+	for _, rulesOnly := range []bool{false, true} {
+		t.Run("rulesOnly="+strconv.FormatBool(rulesOnly), func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.svc.rulesOnly = rulesOnly
+			c := f.click(true)
+			send := func(status string) Result {
+				v := url.Values{"subid": {c.ID}, "tid": {"T1"}, "status": {status}}
+				res, err := f.svc.Process(context.Background(), Postback{Key: testKey, Method: "GET",
+					RemoteIP: "203.0.113.7", Raw: "GET /pb", Values: v})
+				if err != nil {
+					t.Fatalf("%s: %v", status, err)
+				}
+				return res
+			}
+			first := send("sale")
+			cases := []struct{ status, outcome string }{
+				{"sale", model.PostbackDuplicate}, {"sale", model.PostbackDuplicate}, {"lead", model.PostbackIgnored},
+			}
+			for i, tc := range cases {
+				res := send(tc.status)
+				if res.Outcome != tc.outcome || res.ConversionID != first.ConversionID || res.Status != "sale" {
+					t.Errorf("%d %s: %+v, want %s of conversion %d", i, tc.status, res, tc.outcome, first.ConversionID)
+				}
+			}
+			var logs []model.ReceivedPostback
+			f.st.DB.Where("click_id = ?", c.ID).Order("id").Find(&logs)
+			if len(logs) != 1+len(cases) {
+				t.Fatalf("%d log lines, want %d", len(logs), 1+len(cases))
+			}
+			for i, tc := range cases {
+				l := logs[i+1]
+				if l.Outcome != tc.outcome || l.ConversionID == nil || *l.ConversionID != first.ConversionID ||
+					l.Reason == "" || l.HTTPStatus != 200 || l.Status != tc.status {
+					t.Errorf("log %d: %+v (conversion %v)", i, l, l.ConversionID)
+				}
+			}
+			if n := len(f.conversions(c.ID)); n != 1 {
+				t.Errorf("%d conversions, want 1", n)
+			}
+		})
+	}
+}
