@@ -148,7 +148,8 @@ func seed(ctx context.Context, st *store.Store, o seedOptions) error {
 	}
 	if st.IsPostgres() {
 		// Fresh statistics and no dead delta rows, as autovacuum would leave them.
-		for _, table := range []string{"report_cube_entities", "report_cube_countries", "click_stats_hourly", "conversions", "clicks"} {
+		for _, table := range []string{"report_cube_entities", "report_cube_countries", "report_cube_entities_daily",
+			"report_cube_countries_daily", "click_stats_hourly", "conversions", "clicks"} {
 			if err := st.DB.WithContext(ctx).Exec("VACUUM ANALYZE " + table).Error; err != nil {
 				return err
 			}
