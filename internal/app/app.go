@@ -164,6 +164,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	a.Log.Info("kite serving", "listen", ln.Addr().String(), "version", Version)
+	a.serveDebug(ctx)
 
 	var runErr error
 	select {

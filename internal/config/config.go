@@ -28,6 +28,7 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // how long a graceful stop may take
+	DebugListen     string        `yaml:"debug_listen"`     // pprof on this address; empty = off
 }
 
 // Admin is the first admin, created only when no user exists.
