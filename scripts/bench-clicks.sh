@@ -52,9 +52,20 @@ count_sql() {
   esac
 }
 
-load() { # load NAME URL RATE
+# cpu_ticks PID: CPU time (user + system, in clock ticks) the process used so far.
+cpu_ticks() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" || echo ""; }
+TICKS=$(getconf CLK_TCK)
+
+load() { # load NAME URL RATE [PID]: CPU of PID per answered request goes to $work/NAME.cpu (µs)
   echo "== $1"
+  local t0 t1
+  t0=$(cpu_ticks "${4:-}")
   "$BENCH" clicks -url "$2" -rate "$3" -duration "$DURATION" -concurrency "$CONCURRENCY" | tee "$work/$1.out"
+  t1=$(cpu_ticks "${4:-}")
+  if [ -n "$t0" ] && [ -n "$t1" ]; then
+    awk -v d=$((t1 - t0)) -v hz="$TICKS" -v n="$(field requests "$work/$1.out")" \
+      'BEGIN { if (n > 0) printf "%.1f", d / hz * 1e6 / n }' >"$work/$1.cpu"
+  fi
   echo
 }
 
@@ -69,12 +80,12 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-load baseline "http://$BASELINE_LISTEN$path_query" 0
+load baseline "http://$BASELINE_LISTEN$path_query" 0 "$baseline_pid"
 kill "$baseline_pid" 2>/dev/null || true
 wait "$baseline_pid" 2>/dev/null || true
 baseline_pid=""
-load kite-flat "$KITE_URL" 0
-load kite-rate "$KITE_URL" "$RATE"
+load kite-flat "$KITE_URL" 0 "$KITE_PID"
+load kite-rate "$KITE_URL" "$RATE" "$KITE_PID"
 
 base_rps=$(field rps "$work/baseline.out")
 kite_rps=$(field rps "$work/kite-flat.out")
@@ -118,6 +129,11 @@ printf 'kite at %s/s (achieved %s/s):      p50 %sms  p99 %sms  (p99 from intende
 rss_text="n/a (no KITE_PID)"
 [ -n "$rss_mb" ] && rss_text="$rss_mb MB"
 printf 'kite peak RSS (VmHWM):                 %s\n' "$rss_text"
+# CPU per request is what the load costs the server itself: unlike
+# throughput it barely moves when other work shares the machine.
+printf 'server CPU per request: baseline %s µs, kite flat out %s µs, kite at %s/s %s µs\n' \
+  "$(cat "$work/baseline.cpu" 2>/dev/null || echo n/a)" "$(cat "$work/kite-flat.cpu" 2>/dev/null || echo n/a)" \
+  "$RATE" "$(cat "$work/kite-rate.cpu" 2>/dev/null || echo n/a)"
 printf 'redirects answered (3xx):              %s\n' "$redirects"
 printf 'clicks stored in SQL during the run:   %s\n' "${stored:-n/a (no DB_URL)}"
 verdict "ratio >= 0.5 ($ratio)" "$(ge "$ratio" 0.5)"

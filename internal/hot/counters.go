@@ -41,6 +41,11 @@ type CounterRead struct {
 // Uniqueness marks are plain "1" strings, so an MGET answers "seen" per key
 // as EXISTS did. On an error every counter reads as zero.
 func (r *Redis) ReadCounters(ctx context.Context, q CounterRead) (routing.Counters, error) {
+	return r.readCounters(ctx, q, r.mget)
+}
+
+// readCounters builds q's keys, reads them through mget and decodes them.
+func (r *Redis) readCounters(ctx context.Context, q CounterRead, mget func(context.Context, []string) ([]any, error)) (routing.Counters, error) {
 	var out routing.Counters
 	var bufArr [1024]byte
 	var endArr [32]int
@@ -78,7 +83,7 @@ func (r *Redis) ReadCounters(ctx context.Context, q CounterRead) (routing.Counte
 	if len(ends) == 0 {
 		return out, nil
 	}
-	vals, err := r.mget(ctx, cutKeys(buf, ends, make([]string, 0, len(ends))))
+	vals, err := mget(ctx, cutKeys(buf, ends, make([]string, 0, len(ends))))
 	if err != nil {
 		vals = nil
 	}
@@ -182,6 +187,16 @@ type CounterWrite struct {
 
 // WriteCounters applies w in one pipelined round trip.
 func (r *Redis) WriteCounters(ctx context.Context, w CounterWrite) error {
+	pipe := r.C.Pipeline()
+	if r.queueCounterWrite(ctx, pipe, w) == 0 {
+		return nil
+	}
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// queueCounterWrite adds w's commands to pipe and says how many it added.
+func (r *Redis) queueCounterWrite(ctx context.Context, pipe redis.Pipeliner, w CounterWrite) int {
 	ttl := w.TTL
 	if ttl <= 0 {
 		ttl = 24 * time.Hour
@@ -210,11 +225,10 @@ func (r *Redis) WriteCounters(ctx context.Context, w CounterWrite) error {
 		ends = append(ends, len(buf))
 	}
 	if len(ends) == 0 {
-		return nil
+		return 0
 	}
 	var keyArr [16]string
 	keys := cutKeys(buf, ends, keyArr[:0])
-	pipe := r.C.Pipeline()
 	for _, k := range keys[:marks] {
 		pipe.Set(ctx, k, 1, ttl)
 	}
@@ -232,6 +246,5 @@ func (r *Redis) WriteCounters(ctx context.Context, w CounterWrite) error {
 		val = strconv.AppendInt(append(val, ':'), b.OfferID, 10)
 		pipe.Set(ctx, keys[limitsEnd], string(val), ttl)
 	}
-	_, err := pipe.Exec(ctx)
-	return err
+	return len(keys)
 }

@@ -73,7 +73,7 @@ func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis 
 	ctx, cancel := context.WithTimeout(ctx, h.opt.RedisTimeout)
 	defer cancel()
 	n := &camp.Needs
-	c, err := h.r.ReadCounters(ctx, hot.CounterRead{
+	c, err := h.counters.Read(ctx, hot.CounterRead{
 		Visitor: vis.ident, CampaignID: camp.Model.ID, Uniq: n.Uniq, LimitStreams: n.LimitStreams,
 		Caps: n.Caps, Bind: camp.BindStream, Now: vis.in.Now,
 	})
@@ -85,24 +85,15 @@ func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis 
 
 // writeCounters marks the visitor as seen in the campaign, globally and in
 // the chosen stream, counts the click against the stream's limits and
-// remembers the binding. The write runs after the answer, off the click's
-// path: a redirect waits for one Redis round trip (the read), not two. The
-// cost is that the same visitor clicking again within that round trip
-// (about a millisecond) still counts as unique.
+// remembers the binding. The write is queued and sent after the answer,
+// with other clicks' writes: a redirect waits for one Redis round trip (the
+// read), not two. The cost is that the same visitor clicking again within
+// that round trip (about a millisecond) still counts as unique.
 func (h *Handler) writeCounters(camp *routing.Campaign, vis *visit, d *routing.Decision) {
 	if vis.dryRun || d.Stream == nil || h.r == nil || !h.redisUp(time.Now()) {
 		return
 	}
-	w := counterWrite(camp, vis, d.Stream.Model.ID, d)
-	h.pending.Add(1)
-	go func() {
-		defer h.pending.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), h.opt.RedisTimeout)
-		defer cancel()
-		if err := h.r.WriteCounters(ctx, w); err != nil {
-			h.redisFailed(err, time.Now())
-		}
-	}()
+	h.counters.Write(counterWrite(camp, vis, d.Stream.Model.ID, d))
 }
 
 // counterWrite is what a click routed to stream sid changes in Redis.
@@ -136,7 +127,11 @@ func counterWrite(camp *routing.Campaign, vis *visit, sid int64, d *routing.Deci
 
 // Drain waits for the counter writes still in flight (each bounded by
 // Options.RedisTimeout); call it on shutdown after the server stopped.
-func (h *Handler) Drain() { h.pending.Wait() }
+func (h *Handler) Drain() {
+	if h.counters != nil {
+		h.counters.Drain()
+	}
+}
 
 // validVisitorCode accepts what we mint (32 hex digits) and what other
 // trackers plausibly set: 8-64 of [A-Za-z0-9_-].

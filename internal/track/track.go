@@ -69,8 +69,9 @@ type Handler struct {
 	redisDownUntil atomic.Int64
 	// noRate holds currencies already logged as lacking a rate.
 	noRate sync.Map
-	// pending counts counter writes still running after their answer.
-	pending sync.WaitGroup
+	// counters coalesces the Redis traffic of concurrent clicks (nil
+	// without Redis).
+	counters *hot.Counters
 }
 
 // New builds the handler. r may be nil (no counters: every visitor unique).
@@ -98,8 +99,12 @@ func New(opt Options, snap *snapshot.Holder, vp *visitor.Parser, rec ClickRecord
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{opt: opt, ownSecret: ownSecret, snap: snap, vp: vp, rec: rec, r: r, log: log,
+	h := &Handler{opt: opt, ownSecret: ownSecret, snap: snap, vp: vp, rec: rec, r: r, log: log,
 		remote: newRemoteFetcher(opt.AllowPrivate, opt.RemoteTimeout)}
+	if r != nil {
+		h.counters = hot.NewCounters(r, opt.RedisTimeout, func(err error) { h.redisFailed(err, time.Now()) })
+	}
+	return h
 }
 
 // Register mounts the public tracking routes. The lead mounts admin,

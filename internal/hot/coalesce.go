@@ -1,0 +1,226 @@
+package hot
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/kite-tracker/kite/internal/routing"
+)
+
+// Counters serves the routing counters of many concurrent clicks with few
+// Redis round trips. A round trip costs a write and a read system call on
+// each side whatever it carries, and at thousands of clicks a second those
+// calls, not Redis, were most of a click's CPU. So the reads of every click
+// waiting at the same moment go out as one MGET, and the writes queue and
+// go out as one pipeline. Nobody waits for a batch to fill: a lone click is
+// sent at once; clicks that arrive while a round trip is in flight ride the
+// next one together. One round trip of each kind is in flight at a time,
+// which keeps batches deep under load and Redis commands in arrival order.
+type Counters struct {
+	r       *Redis
+	timeout time.Duration
+	onError func(error) // a failed batch (each caller of Read also gets the error)
+
+	reads  readQueue
+	writes writeQueue
+}
+
+// errShortReply means Redis answered an MGET with fewer values than keys.
+var errShortReply = errors.New("redis: MGET answered fewer values than keys")
+
+// writeTimeout bounds a pipeline of queued writes: they run after the
+// answers, so they may take longer than a read, which a visitor waits for.
+const writeTimeout = time.Second
+
+// maxReadBatch bounds the clicks one MGET serves, so one round trip stays
+// small enough not to hold a slow-path click hostage.
+const maxReadBatch = 256
+
+// NewCounters coalesces the counter traffic of r. Each round trip is bounded
+// by timeout; onError (may be nil) hears about failed write batches.
+func NewCounters(r *Redis, timeout time.Duration, onError func(error)) *Counters {
+	if onError == nil {
+		onError = func(error) {}
+	}
+	return &Counters{r: r, timeout: timeout, onError: onError}
+}
+
+// Read is Redis.ReadCounters, sharing its round trip with concurrent reads.
+func (c *Counters) Read(ctx context.Context, q CounterRead) (routing.Counters, error) {
+	return c.r.readCounters(ctx, q, c.mget)
+}
+
+// Write queues w; it reaches Redis with the writes of other clicks in one
+// pipeline, after the visitor's answer. Drain waits for the queue.
+func (c *Counters) Write(w CounterWrite) { c.writes.add(c, w) }
+
+// Drain waits until every queued write was sent (or failed).
+func (c *Counters) Drain() { c.writes.wg.Wait() }
+
+// readCall is one click's keys waiting for the shared MGET.
+type readCall struct {
+	keys []string
+	vals []any
+	err  error
+	done chan struct{}
+}
+
+type readQueue struct {
+	mu      sync.Mutex
+	waiting []*readCall
+	busy    bool // a goroutine is sending batches
+}
+
+// mget reads keys in the next shared round trip. The first caller to find
+// no round trip in flight sends its batch itself; whoever is still waiting
+// when it returns is served by a goroutine that keeps sending until nobody
+// waits.
+func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	call := &readCall{keys: keys, done: make(chan struct{})}
+	q := &c.reads
+	q.mu.Lock()
+	q.waiting = append(q.waiting, call)
+	lead := !q.busy
+	q.busy = true
+	q.mu.Unlock()
+	if lead {
+		c.sendReads()
+		if c.moreReads() {
+			go c.readLoop()
+		}
+	}
+	select {
+	case <-call.done:
+		return call.vals, call.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// readLoop sends batches until nobody waits.
+func (c *Counters) readLoop() {
+	for {
+		c.sendReads()
+		if !c.moreReads() {
+			return
+		}
+	}
+}
+
+// moreReads tells whether someone waits; if not, it ends the busy spell.
+func (c *Counters) moreReads() bool {
+	q := &c.reads
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.waiting) == 0 {
+		q.busy = false
+		return false
+	}
+	return true
+}
+
+// sendReads sends one MGET for the calls waiting now and hands each its part.
+func (c *Counters) sendReads() {
+	q := &c.reads
+	q.mu.Lock()
+	n := min(len(q.waiting), maxReadBatch)
+	batch := make([]*readCall, n)
+	copy(batch, q.waiting)
+	q.waiting = append(q.waiting[:0], q.waiting[n:]...)
+	q.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	keys := batch[0].keys
+	if n > 1 {
+		total := 0
+		for _, call := range batch {
+			total += len(call.keys)
+		}
+		keys = make([]string, 0, total)
+		for _, call := range batch {
+			keys = append(keys, call.keys...)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	vals, err := c.r.mget(ctx, keys)
+	cancel()
+	at := 0
+	for _, call := range batch {
+		if err == nil && at+len(call.keys) <= len(vals) {
+			call.vals = vals[at : at+len(call.keys) : at+len(call.keys)]
+		} else if err == nil {
+			call.err = errShortReply
+		}
+		if err != nil {
+			call.err = err
+		}
+		at += len(call.keys)
+		close(call.done)
+	}
+}
+
+type writeQueue struct {
+	mu      sync.Mutex
+	waiting []CounterWrite
+	spare   []CounterWrite
+	busy    bool
+	wg      sync.WaitGroup
+}
+
+func (q *writeQueue) add(c *Counters, w CounterWrite) {
+	q.mu.Lock()
+	q.waiting = append(q.waiting, w)
+	if q.busy {
+		q.mu.Unlock()
+		return
+	}
+	q.busy = true
+	q.wg.Add(1)
+	q.mu.Unlock()
+	go c.writeLoop()
+}
+
+// writeLoop sends the queued writes, one pipeline per round, until the
+// queue is empty.
+func (c *Counters) writeLoop() {
+	q := &c.writes
+	defer q.wg.Done()
+	for {
+		q.mu.Lock()
+		batch := q.waiting
+		if len(batch) == 0 {
+			q.busy = false
+			q.mu.Unlock()
+			return
+		}
+		q.waiting, q.spare = q.spare[:0], nil
+		q.mu.Unlock()
+		c.sendWrites(batch)
+		clear(batch) // drop the visitors' strings before the slice is reused
+		q.mu.Lock()
+		q.spare = batch[:0]
+		q.mu.Unlock()
+	}
+}
+
+func (c *Counters) sendWrites(batch []CounterWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), max(c.timeout, writeTimeout))
+	defer cancel()
+	pipe := c.r.C.Pipeline()
+	n := 0
+	for _, w := range batch {
+		n += c.r.queueCounterWrite(ctx, pipe, w)
+	}
+	if n == 0 {
+		return
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		c.onError(err)
+	}
+}
