@@ -1,7 +1,7 @@
 package clicks
 
 import (
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"time"
 
 	"github.com/kite-tracker/kite/internal/model"

@@ -55,3 +55,37 @@ func TestWireClickRoundTrip(t *testing.T) {
 		t.Logf("%s: wire %d bytes, API JSON %d bytes", tc.name, len(b), len(api))
 	}
 }
+
+// TestWireMatchesEncodingJSON: the wire codec (goccy/go-json, for speed)
+// writes byte for byte what encoding/json writes, also for hostile text, so
+// stream entries and spool lines of either are read by both.
+func TestWireMatchesEncodingJSON(t *testing.T) {
+	tests := []struct{ name, s string }{
+		{"invalid UTF-8", "a\xffb\xc3"},
+		{"NUL and controls", "a\x00b\x01\r\n\t"},
+		{"line separators", "x\u2028y\u2029"},
+		{"HTML", `<script>alert("x")</script>&`},
+		{"non-ASCII", "München 東京"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := model.Click{ID: "0192b6c1-0000-7000-8000-000000000001", UserAgent: tt.s, SubID1: tt.s,
+				ExtraParams: model.JSONText(`{"k":"v"}`)}
+			got, err := marshalClick(&c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal((*wireClick)(&c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("wire %s\nencoding/json %s", got, want)
+			}
+			var back model.Click
+			if err := unmarshalClick(want, &back); err != nil || back.UserAgent != back.SubID1 {
+				t.Fatalf("decode: %v, %q vs %q", err, back.UserAgent, back.SubID1)
+			}
+		})
+	}
+}
