@@ -4,9 +4,16 @@
 # that package's testdata/fuzz/FuzzXxx/ (commit it: it becomes a regression
 # test that plain `go test` runs). Exit status 1 if any target failed.
 # Usage: scripts/fuzz.sh [name-regexp]   e.g. scripts/fuzz.sh Postback
+# FUZZ_PARALLEL=N caps the fuzzing workers per target (go test -parallel;
+# default: one per CPU), e.g. FUZZ_PARALLEL=1 on a box shared with other work.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-2m}
+parallel=()
+if [ -n "${FUZZ_PARALLEL:-}" ]; then
+  [[ "$FUZZ_PARALLEL" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: FUZZ_PARALLEL must be a positive integer, got '$FUZZ_PARALLEL'" >&2; exit 2; }
+  parallel=(-parallel "$FUZZ_PARALLEL")
+fi
 only=${1:-.}
 failed=()
 ran=0
@@ -15,7 +22,7 @@ while IFS=: read -r file name; do
   pkg="./$(dirname "${file#./}")"
   echo "== fuzz $name in $pkg for $FUZZTIME"
   ran=$((ran + 1))
-  if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "$pkg"; then
+  if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" ${parallel[@]+"${parallel[@]}"} "$pkg"; then
     failed+=("$pkg $name")
   fi
 done < <(grep -rHo --include='*_test.go' --exclude-dir=node_modules --exclude-dir=.git \

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kite-tracker/kite/internal/config"
 )
 
 // The security suite runs one real node (SQLite + miniredis, or Postgres +
@@ -67,16 +69,28 @@ func (l *secLog) String() string {
 func TestSecurity(t *testing.T) {
 	env := secStart(t)
 	env.setup()
+	t.Run("every route is classified", env.testEveryRouteClassified)
 	t.Run("open redirect", env.testOpenRedirect)
+	t.Run("open redirect through every macro", env.testOpenRedirectEveryMacro)
+	t.Run("no macro in a configured host", env.testNoMacroInAnyHost)
 	t.Run("header injection", env.testHeaderInjection)
 	t.Run("ssrf s2s postbacks", env.testSSRFPostbacks)
 	t.Run("ssrf remote action", env.testSSRFRemote)
+	t.Run("ssrf remote action by any spelling", env.testSSRFRemoteSpellings)
 	t.Run("admin api needs a key", env.testAPIRequiresKey)
+	t.Run("admin api ignores the ui session", env.testAPIIgnoresUISession)
 	t.Run("read-only user cannot write", env.testReadOnlyUser)
+	t.Run("selected campaigns only", env.testSelectedCampaignsOnly)
 	t.Run("sql injection in reports", env.testSQLInjection)
 	t.Run("stored xss", env.testStoredXSS)
+	t.Run("stored xss in every list", env.testStoredXSSEverywhere)
+	t.Run("ui routes need a login", env.testUIRoutesNeedLogin)
+	t.Run("ui routes need access", env.testUIRoutesNeedAccess)
 	t.Run("ui forms need the csrf token", env.testCSRF)
+	t.Run("ui forms refuse another session's token", env.testCSRFVariants)
+	t.Run("login next stays in the admin", env.testLoginNextStaysHome)
 	t.Run("login brute force is limited", env.testBruteForce)
+	t.Run("password spray from many addresses is limited", env.testPasswordSpray)
 	t.Run("secrets stay secret", env.testSecrets) // last: it reads everything the others logged
 }
 
@@ -89,7 +103,7 @@ func secStart(t *testing.T) *secEnv {
 	cfg.Admin.Password = secAdminPassword
 	cfg.Admin.APIKey = secAdminAPIKey
 	cfg.PostbackKey = secPostbackKey
-	env := &secEnv{t: t, logs: &secLog{}, hits: &atomic.Int64{}, ids: map[string]int64{}}
+	env := &secEnv{t: t, hits: &atomic.Int64{}, ids: map[string]int64{}}
 
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -107,9 +121,17 @@ func secStart(t *testing.T) *secEnv {
 		}
 	}()
 	env.internal = "http://" + inner.Addr().String()
+	env.app, env.base, env.logs = secNode(t, cfg, slog.LevelInfo)
+	return env
+}
 
+// secNode runs a node whose log (JSON, from level on) is captured, and
+// stops it at the end of the test.
+func secNode(t *testing.T, cfg config.Config, level slog.Level) (*App, string, *secLog) {
+	t.Helper()
+	logs := &secLog{}
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	a, err := New(ctx, cfg, log, Options{Migrate: true})
 	if err != nil {
 		cancel()
@@ -130,9 +152,9 @@ func secStart(t *testing.T) *secEnv {
 			t.Error("node did not stop within 30s")
 		}
 	})
-	env.app, env.base = a, "http://"+ln.Addr().String()
-	waitHealthy(t, env.base)
-	return env
+	base := "http://" + ln.Addr().String()
+	waitHealthy(t, base)
+	return a, base, logs
 }
 
 // secNoRedirect shows redirects instead of following them.
@@ -257,6 +279,15 @@ func secPrivateURLs(internal string) []string {
 		"http://169.254.169.254/latest/meta-data/",
 		"http://10.0.0.1/private",
 		"http://192.168.1.1/private",
+		// other spellings of the loopback service that need no DNS query
+		"http://LOCALHOST:" + port + "/upper",
+		"http://[::ffff:7f00:1]:" + port + "/mapped-hex",
+		"http://[0:0:0:0:0:ffff:127.0.0.1]:" + port + "/mapped-long",
+		"http://[::]:" + port + "/v6-zero",
+		"http://offer.example@127.0.0.1:" + port + "/userinfo",
+		"http://[::ffff:169.254.169.254]/mapped-metadata",
+		"http://[fd00:ec2::254]/aws-v6-metadata",
+		"http://100.100.100.200/alibaba-metadata",
 	}
 }
 
@@ -283,6 +314,9 @@ func (e *secEnv) testOpenRedirect(t *testing.T) {
 		u, err := url.Parse(loc)
 		if err != nil || u.Scheme != "https" || strings.ToLower(u.Host) != secOfferHost && u.Host != "lander.example" {
 			t.Errorf("%s: Location %q leaves the configured host", what, loc)
+		}
+		if host := secBrowserHost(loc); host != secOfferHost && host != "lander.example" {
+			t.Errorf("%s: a browser reads Location %q as host %q", what, loc, host)
 		}
 		redirects++
 	}

@@ -22,7 +22,9 @@ func TestCountersCoalesceConcurrentClicks(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	uniq := []routing.UniqKey{{Scope: routing.ScopeCampaign, Method: routing.MethodIP, CampaignID: 1}}
-	visitor := func(i int) hot.VisitorID { return hot.VisitorID{IP: fmt.Sprintf("198.51.100.%d", i%250), Code: fmt.Sprint(i)} }
+	visitor := func(i int) hot.VisitorID {
+		return hot.VisitorID{IP: fmt.Sprintf("198.51.100.%d", i%250), Code: fmt.Sprint(i)}
+	}
 
 	// Visitors with an even number clicked before (and stream 7 counted them).
 	for i := 0; i < 250; i += 2 {
