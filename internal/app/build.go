@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 
 	"github.com/kite-tracker/kite/internal/admin/api"
 	"github.com/kite-tracker/kite/internal/admin/ui"
@@ -57,8 +58,11 @@ func (a *App) build(ctx context.Context) error {
 		AllowPrivate: allowPrivate, ConnectTimeout: cfg.S2S.ConnectTimeout, Timeout: cfg.S2S.Timeout,
 		PerHost: cfg.S2S.PerHost, MaxAge: cfg.S2S.MaxAge, Workers: cfg.S2S.Workers,
 	}, a.Store, a.Log)
-	conv := conversion.NewService(conversion.Options{OnOutbox: outbox.Notify, TrustedProxies: trusted},
-		a.Store, a.Redis, rec, a.Log)
+	conv := conversion.NewService(conversion.Options{OnOutbox: outbox.Notify, TrustedProxies: trusted,
+		SpoolDir: filepath.Join(cfg.Clicks.SpoolDir, "postbacks")}, a.Store, a.Redis, rec, a.Log)
+	if err := conv.RegisterMetrics(a.registry); err != nil {
+		return err
+	}
 
 	notify := changeNotifier{a: a, snap: snap, conv: conv}
 	cat := catalog.New(a.Store, notify, a.Log)
@@ -92,6 +96,7 @@ func (a *App) build(ctx context.Context) error {
 	stage2 := []task{
 		{"snapshot", snap.Run},
 		{"conversion-joiner", conv.RunJoiner},
+		{"postback-spool", conv.RunSpool}, // postbacks accepted while the database was away
 		{"conversion-config-watch", conv.WatchConfig},
 		{"report-maintenance", report.NewMaintainer(a.Store, cfg.Reports.RetentionDays, a.Log).Run},
 	}

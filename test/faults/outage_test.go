@@ -21,6 +21,9 @@ type outageResult struct {
 	readyAfter        int   // /readyz after recovery
 	retry503, no503   int
 	spooled, replayed float64 // recorder metrics: proof the outage path ran
+	// postback spool metrics, and postbacks answered 200 "queued"
+	pbSpooled, pbReplayed float64
+	pbQueued              int
 }
 
 // runOutage runs the click and postback load, stops a service for the
@@ -58,6 +61,7 @@ func runOutage(t *testing.T, rg *rig, stop, start func()) outageResult {
 	pbs.stop()
 	res.spooled, _ = rg.nodes[0].metric("kite_clicks_spooled_total")
 	res.replayed, _ = rg.nodes[0].metric("kite_clicks_replayed_total")
+	res.pbSpooled, _ = rg.nodes[0].metric("kite_postbacks_spooled_total")
 
 	res.clicks, res.pbs = clicks, pbs
 	var err error
@@ -68,6 +72,14 @@ func runOutage(t *testing.T, rg *rig, stop, start func()) outageResult {
 		t.Fatalf("count conversions: %v", err)
 	}
 	res.readyAfter = rg.nodes[0].readyz()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		// counted just after each commit: the last may trail its conversion by a moment
+		res.pbReplayed, _ = rg.nodes[0].metric("kite_postbacks_replayed_total")
+		if res.pbReplayed >= res.pbSpooled || time.Now().After(deadline) {
+			break
+		}
+	}
+	res.pbQueued = pbs.queuedCount()
 	res.retry503, res.no503 = pbs.counts503()
 	t.Logf("clicks: %s", clicks.summary())
 	t.Logf("postbacks: %s", pbs.summary())
@@ -110,8 +122,10 @@ func TestRedisOutage(t *testing.T) {
 }
 
 // TestPostgresOutage: Postgres stopped for 20 s. Redirects keep flowing from
-// the snapshot; clicks and accepted postbacks land after recovery; /readyz
-// answers 503 during the outage and 200 after.
+// the snapshot; clicks land after recovery; every postback is accepted (the
+// ones during the outage answered "queued" and saved to the local postback
+// spool) and lands after recovery, none refused, none lost; /readyz answers
+// 503 during the outage and 200 after.
 func TestPostgresOutage(t *testing.T) {
 	rg := newRig(t, 1, nil)
 	if !rg.pg.private {
@@ -120,12 +134,13 @@ func TestPostgresOutage(t *testing.T) {
 	r := runOutage(t, rg, rg.pg.Stop, rg.pg.Start)
 	c, p := r.clickTally, r.pbTally
 	ok := unanswered(r.clicks.loadStats) == 0 && nonRedirects(r.clicks.loadStats) == 0 &&
-		c.lost == 0 && c.duplicated == 0 && p.lost == 0 && p.duplicated == 0 && r.no503 == 0 &&
+		c.lost == 0 && c.duplicated == 0 && p.lost == 0 && p.duplicated == 0 && r.no503 == 0 && r.retry503 == 0 &&
+		r.pbQueued > 0 && r.pbSpooled == float64(r.pbQueued) && r.pbReplayed == r.pbSpooled &&
 		r.ready503 > 0 && r.readyOtherwise == 0 && r.readyAfter == http.StatusOK && unanswered(r.pbs.loadStats) == 0
 	verdict(t, ok, "clicks sent=%d answered=%d non302=%d stored=%d lost=%d duplicated=%d | "+
-		"postbacks sent=%d answered=%d accepted=%d stored=%d lost=%d duplicated=%d 503+retry=%d 503-no-retry=%d | "+
-		"readyz during: 503=%d other=%d, after=%d",
+		"postbacks sent=%d answered=%d accepted=%d (queued=%d) stored=%d lost=%d duplicated=%d 503+retry=%d 503-no-retry=%d | "+
+		"postback spool: spooled=%.0f replayed=%.0f | readyz during: 503=%d other=%d, after=%d",
 		r.clicks.sent.Load(), r.clicks.answered.Load(), nonRedirects(r.clicks.loadStats), c.stored, c.lost, c.duplicated,
-		r.pbs.sent.Load(), r.pbs.answered.Load(), p.acked, p.stored, p.lost, p.duplicated, r.retry503, r.no503,
-		r.ready503, r.readyOtherwise, r.readyAfter)
+		r.pbs.sent.Load(), r.pbs.answered.Load(), p.acked, r.pbQueued, p.stored, p.lost, p.duplicated, r.retry503, r.no503,
+		r.pbSpooled, r.pbReplayed, r.ready503, r.readyOtherwise, r.readyAfter)
 }
