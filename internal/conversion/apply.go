@@ -25,8 +25,10 @@ type applied struct {
 	queued   int
 }
 
-// apply writes the postback (its first conversion in one statement on
-// Postgres, else through the rules' transaction); then counts the offer's cap.
+// apply writes the postback: on Postgres a first conversion or a repeat in
+// one statement and a status change in two (insertFirst, changeExisting),
+// else, or when a concurrent postback raced it, through the rules'
+// transaction; then counts the offer's cap.
 func (s *Service) apply(ctx context.Context, j *job) (Result, error) {
 	a, done, err := s.insertFirst(ctx, j)
 	if err != nil {

@@ -17,7 +17,10 @@ import (
 // Postgres fast path. Every statement is a network round trip, and the
 // first postback of a click+tid (most of them) needs no decision but "insert":
 // it is written by one autocommit statement (conversion, S2S rows and log
-// line; no BEGIN, no COMMIT round trip). Rows go in as JSON documents read
+// line; no BEGIN, no COMMIT round trip). The same statement writes the log
+// line of a repeat (30% of a network's postbacks) when the rules leave the
+// conversion as it is (logOnlyOutcomes says which existing statuses do), and
+// else answers the existing row for changeExisting. Rows go in as JSON documents read
 // by jsonb_populate_record(set), so Postgres types every column from the
 // table itself and one prepared statement serves any number of S2S rows.
 // SQLite keeps the plain gorm calls: it has no round trips to save.
@@ -29,18 +32,24 @@ const insertFirstSQL = `/* conversion.insertFirst */ WITH c AS (
 	ON CONFLICT (click_id, tid) DO NOTHING RETURNING id),
 q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, ?::jsonb)
 	WHERE EXISTS (SELECT 1 FROM c)),
-l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks, ?::jsonb)
-	WHERE EXISTS (SELECT 1 FROM c) RETURNING id)
-SELECT id AS log_id, 0 AS existing_id, '' AS existing_status FROM l
-UNION ALL
-SELECT 0, id, status FROM conversions WHERE click_id = ? AND tid = ? AND NOT EXISTS (SELECT 1 FROM c)`
+e AS (SELECT %c, xmin::text AS row_version FROM conversions
+	WHERE click_id = ? AND tid = ? AND NOT EXISTS (SELECT 1 FROM c)),
+l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks,
+		?::jsonb || COALESCE((SELECT (?::jsonb -> e.status) || jsonb_build_object('conversion_id', e.id) FROM e), '{}'))
+	WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM e WHERE ?::jsonb -> e.status IS NOT NULL)
+	RETURNING id)
+SELECT (SELECT id FROM l) AS log_id, EXISTS (SELECT 1 FROM c) AS inserted, e.*
+FROM (VALUES (1)) AS one LEFT JOIN e ON true`
 
 // firstRow is what insertFirst's statement answers: the log line's id when
-// it inserted, else the existing conversion (seen at the statement's start).
+// it wrote one (inserted, or the existing conversion stays as it is), and
+// the existing conversion (seen at the statement's start) with its row
+// version, from which a change is computed.
 type firstRow struct {
-	LogID          int64  `gorm:"column:log_id"`
-	ExistingID     int64  `gorm:"column:existing_id"`
-	ExistingStatus string `gorm:"column:existing_status"`
+	LogID      *int64           `gorm:"column:log_id"`
+	Inserted   bool             `gorm:"column:inserted"`
+	RowVersion *string          `gorm:"column:row_version"`
+	Existing   model.Conversion `gorm:"embedded"`
 }
 
 const outboxAndLogSQL = `/* conversion.insertOutboxAndLog */ WITH q AS (
@@ -61,10 +70,12 @@ var pgStatements = sync.OnceValues(func() ([2]string, error) {
 	return [2]string{r.Replace(insertFirstSQL), r.Replace(outboxAndLogSQL)}, nil
 })
 
-// insertFirst writes a postback that finds no conversion of its click+tid
-// in one statement, and a repeat with one more. ok=false: not applicable, or
-// the conversion exists and changes (the caller then runs the rules in a
-// transaction; nothing was written).
+// insertFirst writes a postback in one statement when it finds no
+// conversion of its click+tid (insert) or one the rules leave as it is (a
+// repeat, a status going back: only the log line). A change of the existing
+// conversion takes one more statement (changeExisting). ok=false: not
+// applicable, or raced (the caller then runs the rules in a transaction;
+// nothing was written).
 func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, err error) {
 	if s.rulesOnly || !s.st.IsPostgres() || decide(nil, j.in.status, j.policy(), j.upsell()).act != actInsert {
 		return a, false, nil
@@ -88,39 +99,83 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	if err != nil {
 		return a, false, err
 	}
+	logOnly := logOnlyOutcomes(j)
 	var got []firstRow
-	err = s.db.WithContext(ctx).Raw(stmts[0], conv, out, logRow, j.in.clickID, j.in.tid).Find(&got).Error
-	if err != nil {
-		return a, false, err
-	}
-	switch {
-	case len(got) == 1 && got[0].LogID != 0:
-		rp.ID = got[0].LogID
-		*j.rp = rp
-		return a, true, nil
-	case len(got) == 1 && got[0].ExistingID != 0:
-		return s.unchanged(ctx, j, got[0])
-	}
-	return applied{}, false, nil // inserted concurrently, not yet visible: run the rules
-}
-
-// unchanged finishes a postback whose conversion exists when the rules
-// leave it as it is (a repeat, a status going back): only the log line is
-// written, with no lock. Not locking is safe as nothing else is written: the
-// postback takes its place before any change committed meanwhile. Anything
-// else (ok=false) goes to the rules' transaction.
-func (s *Service) unchanged(ctx context.Context, j *job, ex firstRow) (applied, bool, error) {
-	existing := &model.Conversion{ID: ex.ExistingID, Status: ex.ExistingStatus}
-	d := decide(existing, j.in.status, j.policy(), j.upsell())
-	if d.act != actDuplicate && d.act != actIgnore {
-		return applied{}, false, nil
-	}
-	j.rp.Outcome, j.rp.Reason, j.rp.HTTPStatus = outcomeOf(d, j.click != nil), d.reason, http.StatusOK
-	j.rp.ConversionID = &existing.ID
-	if err := s.db.WithContext(ctx).Create(j.rp).Error; err != nil {
+	err = s.db.WithContext(ctx).Raw(stmts[0], conv, out, j.in.clickID, j.in.tid, logRow, logOnly, logOnly).
+		Find(&got).Error
+	if err != nil || len(got) != 1 {
 		return applied{}, false, err
 	}
-	return applied{conv: existing, d: d}, true, nil
+	switch g := got[0]; {
+	case g.Inserted && g.LogID != nil:
+		rp.ID = *g.LogID
+		*j.rp = rp
+		return a, true, nil
+	case g.RowVersion == nil:
+		return applied{}, false, nil // inserted concurrently, not yet visible: run the rules
+	case g.LogID != nil:
+		return s.loggedUnchanged(j, &g.Existing, *g.LogID), true, nil
+	default:
+		return s.changeExisting(ctx, j, &g.Existing, *g.RowVersion)
+	}
+}
+
+// logOnlyStatuses are the statuses an existing conversion can have.
+var logOnlyStatuses = [...]string{model.StatusLead, model.StatusSale, model.StatusRejected, model.StatusRebill}
+
+// logOnlyOutcomes tells insertFirst's statement, by the existing
+// conversion's status, when the postback changes nothing: {"sale":
+// {"outcome": "duplicate", "reason": "..."}, ...}, what decide says, so that
+// a repeat costs no second round trip.
+func logOnlyOutcomes(j *job) string {
+	key := logOnlyKey{status: j.in.status, policy: j.policy(), upsell: j.upsell(), attributed: j.click != nil}
+	if v, ok := logOnlyCache.Load(key); ok {
+		return v.(string)
+	}
+	v := renderLogOnly(key)
+	logOnlyCache.Store(key, v)
+	return v
+}
+
+// logOnlyKey is everything logOnlyOutcomes depends on; the statuses are the
+// mapped ones (a few words), so the cache stays small.
+type logOnlyKey struct {
+	status, policy     string
+	upsell, attributed bool
+}
+
+var logOnlyCache sync.Map // logOnlyKey -> string
+
+func renderLogOnly(k logOnlyKey) string {
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	for _, st := range logOnlyStatuses {
+		d := decide(&model.Conversion{Status: st}, k.status, k.policy, k.upsell)
+		if d.act != actDuplicate && d.act != actIgnore {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, st)
+		b = append(b, `:{"outcome":`...)
+		b = appendJSONString(b, outcomeOf(d, k.attributed))
+		b = append(b, `,"reason":`...)
+		b = appendJSONString(b, d.reason)
+		b = append(b, '}')
+	}
+	return string(append(b, '}'))
+}
+
+// loggedUnchanged finishes a postback whose log line insertFirst wrote for
+// an existing conversion the rules leave as it is. Not locking is safe as
+// nothing else is written: the postback takes its place before any change
+// committed meanwhile.
+func (s *Service) loggedUnchanged(j *job, existing *model.Conversion, logID int64) applied {
+	d := decide(existing, j.in.status, j.policy(), j.upsell())
+	j.rp.ID, j.rp.ConversionID = logID, &existing.ID
+	j.rp.Outcome, j.rp.Reason, j.rp.HTTPStatus = outcomeOf(d, j.click != nil), d.reason, http.StatusOK
+	return applied{conv: existing, d: d}
 }
 
 // insertOutboxAndLog writes the S2S rows and the log line in one statement

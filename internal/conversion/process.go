@@ -43,13 +43,13 @@ type job struct {
 // Process validates, authorises, resolves and applies one postback, and logs
 // it. Refusals come back as *echo.HTTPError with a 4xx and a safe reason.
 func (s *Service) Process(ctx context.Context, pb Postback) (Result, error) {
-	now := time.Now().UTC()
+	now := receivedAt(ctx) // a replayed postback keeps the time it arrived
 	rp := &model.ReceivedPostback{ReceivedAt: now, Method: pb.Method, RemoteIP: cut(pb.RemoteIP, maxRemoteIP, "", nil),
 		RawRequest: pb.Raw, Status: cut(pb.Values.Get("status"), maxStatus, "", nil)}
 	snap, err := s.cfg.get(ctx)
 	if err != nil {
 		s.log.Error("load postback config", "err", err)
-		return Result{}, echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unavailable, retry later")
+		return Result{}, echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unavailable, retry later").SetInternal(err)
 	}
 	in, bad := parseIncoming(pb.Values)
 	rp.ClickID = in.clickID
@@ -86,7 +86,7 @@ func (s *Service) Process(ctx context.Context, pb Postback) (Result, error) {
 		s.log.Error("apply postback", "subid", in.clickID, "err", err)
 		rp.Outcome, rp.Reason, rp.HTTPStatus = model.PostbackRejected, "internal error", http.StatusServiceUnavailable
 		s.logReceived(ctx, rp)
-		return Result{}, echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unavailable, retry later")
+		return Result{}, echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unavailable, retry later").SetInternal(err)
 	}
 	return res, nil
 }

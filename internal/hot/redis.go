@@ -20,6 +20,7 @@ type Redis struct {
 	C        redis.UniversalClient
 	Prefix   string
 	embedded *miniredis.Miniredis
+	caps     capQueue // offer-cap counts waiting for their shared round trip
 }
 
 // Open connects to url; an empty url starts an in-process Redis (embedded
