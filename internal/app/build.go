@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/kite-tracker/kite/internal/admin/api"
 	"github.com/kite-tracker/kite/internal/admin/ui"
 	"github.com/kite-tracker/kite/internal/auth"
@@ -70,7 +72,7 @@ func (a *App) build(ctx context.Context) error {
 	reports := report.New(a.Store, a.Log)
 	tracker := track.New(track.Options{AllowPrivate: allowPrivate}, snap, vp, rec, a.Redis, a.Log)
 
-	api.New(cat, users, a.Log).Register(a.Echo, a.extraAPIRoutes(reports, conv, rec, tracker)...)
+	api.New(cat, users, a.Log).Register(a.Echo, a.extraAPIRoutes(reports, conv, rec, tracker, users)...)
 	webUI, err := ui.New(ui.Options{
 		Store: a.Store, Users: users, Catalog: cat, Log: a.Log,
 		Reports:        ui.ReportsFromHandlers(reports.Build, reports.ClicksLog, reports.ConversionsLog),
@@ -116,13 +118,14 @@ func (a *App) build(ctx context.Context) error {
 
 // extraAPIRoutes are the admin API routes served by packages other than the
 // configuration API; the API's route table wraps each in the key and access checks.
-func (a *App) extraAPIRoutes(r *report.Reports, conv *conversion.Service, rec *clicks.Recorder, t *track.Handler) []api.Route {
+func (a *App) extraAPIRoutes(r *report.Reports, conv *conversion.Service, rec *clicks.Recorder, t *track.Handler,
+	users *auth.Service) []api.Route {
 	const get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	return []api.Route{
-		{Method: post, Path: "/report/build", Handler: r.Build, Entity: "reports"},
-		{Method: post, Path: "/clicks/log", Handler: r.ClicksLog, Entity: "logs"},
+		{Method: post, Path: "/report/build", Handler: scopeReports(users, r.Build), Entity: "reports"},
+		{Method: post, Path: "/clicks/log", Handler: scopeReports(users, r.ClicksLog), Entity: "logs"},
 		{Method: get, Path: "/clicks/:subid", Handler: clicks.ClickHandler(rec), Entity: "logs"},
-		{Method: post, Path: "/conversions/log", Handler: r.ConversionsLog, Entity: "logs"},
+		{Method: post, Path: "/conversions/log", Handler: scopeReports(users, r.ConversionsLog), Entity: "logs"},
 		{Method: get, Path: "/postbacks/received", Handler: conv.ReceivedPostbacks, Entity: "logs"},
 		{Method: get, Path: "/postbacks/sent", Handler: conv.SentPostbacks, Entity: "logs"},
 		{Method: post, Path: "/postbacks/sent/:id/resend", Handler: conv.Resend, Entity: "logs", Write: true},
@@ -151,4 +154,20 @@ func (n changeNotifier) ConfigChanged(ctx context.Context) error {
 		n.a.Log.Warn("announce config change", "err", err)
 	}
 	return nil
+}
+
+// scopeReports limits a report or log request of the API's caller to the
+// campaigns the caller may see (see auth.Service.CampaignScope).
+func scopeReports(users *auth.Service, h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		ids, limited, err := users.CampaignScope(ctx, api.UserFrom(c))
+		if err != nil {
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unavailable, retry later").SetInternal(err)
+		}
+		if limited {
+			c.SetRequest(c.Request().WithContext(report.WithCampaigns(ctx, ids)))
+		}
+		return h(c)
+	}
 }

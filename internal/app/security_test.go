@@ -81,6 +81,7 @@ func TestSecurity(t *testing.T) {
 	t.Run("admin api ignores the ui session", env.testAPIIgnoresUISession)
 	t.Run("read-only user cannot write", env.testReadOnlyUser)
 	t.Run("selected campaigns only", env.testSelectedCampaignsOnly)
+	t.Run("reports show only the user's campaigns", env.testReportsScoped)
 	t.Run("sql injection in reports", env.testSQLInjection)
 	t.Run("stored xss", env.testStoredXSS)
 	t.Run("stored xss in every list", env.testStoredXSSEverywhere)

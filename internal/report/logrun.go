@@ -56,6 +56,7 @@ func (r *Reports) ConversionLog(ctx context.Context, req LogRequest) (*LogResult
 }
 
 func (r *Reports) runLog(ctx context.Context, t *logTable, req LogRequest, defaults []string) (*LogResult, error) {
+	req.Filters = scopeFilters(ctx, req.Filters)
 	pg := r.st.IsPostgres()
 	cols := req.Columns
 	if len(cols) == 0 {

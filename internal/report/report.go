@@ -53,6 +53,7 @@ type Result struct {
 
 // Run builds a report. Bad requests come back as *echo.HTTPError (400).
 func (r *Reports) Run(ctx context.Context, req Request) (*Result, error) {
+	req.Filters = scopeFilters(ctx, req.Filters)
 	p, err := req.validate(r.now())
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/kite-tracker/kite/internal/model"
+	"github.com/kite-tracker/kite/internal/report"
 )
 
 // Keys of request-scoped values in echo.Context.
@@ -74,10 +75,28 @@ func (u *UI) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			if err == nil && user.State == model.StateActive {
 				c.Set(ctxSession, sess)
 				c.Set(ctxUser, user)
+				if err := u.scopeReports(c, user); err != nil {
+					return err
+				}
 			}
 		}
 		return next(c)
 	}
+}
+
+// scopeReports limits every report, log and dashboard figure the page
+// shows to the campaigns the user may see (auth.Service.CampaignScope).
+func (u *UI) scopeReports(c echo.Context, user *model.User) error {
+	ctx := c.Request().Context()
+	ids, limited, err := u.opt.Users.CampaignScope(ctx, user)
+	if err != nil {
+		u.log.Error("campaign scope", "err", err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "error.unavailable")
+	}
+	if limited {
+		c.SetRequest(c.Request().WithContext(report.WithCampaigns(ctx, ids)))
+	}
+	return nil
 }
 
 // checkCSRF refuses a state-changing request without the right token: the
