@@ -109,17 +109,24 @@ func applyBatchPortable(ctx context.Context, st *store.Store, clicks []model.Cli
 // dedupe normalises creation times, drops repeated ids and sorts by id, so
 // that concurrent writers lock rows in the same order.
 func dedupe(batch []model.Click) []model.Click {
-	out := make([]model.Click, 0, len(batch))
+	// A click is over a kilobyte: sort positions, then copy each kept click
+	// once, rather than swapping whole clicks while sorting.
+	keep := make([]int, 0, len(batch))
 	seen := make(map[string]bool, len(batch))
-	for _, c := range batch {
-		if seen[c.ID] || c.ID == "" {
+	for i := range batch {
+		id := batch[i].ID
+		if seen[id] || id == "" {
 			continue
 		}
-		seen[c.ID] = true
-		normalizeCreatedAt(&c)
-		out = append(out, c)
+		seen[id] = true
+		keep = append(keep, i)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.Slice(keep, func(a, b int) bool { return batch[keep[a]].ID < batch[keep[b]].ID })
+	out := make([]model.Click, len(keep))
+	for j, i := range keep {
+		out[j] = batch[i]
+		normalizeCreatedAt(&out[j])
+	}
 	return out
 }
 
