@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kite-tracker/kite/internal/s2s"
 )
 
 // remoteFetcher serves the `remote` action: GET a configured URL whose body
@@ -76,11 +78,10 @@ func guard(allow []netip.Prefix) func(ctx context.Context, network, address stri
 	}
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-func publicAddr(ip netip.Addr) bool {
-	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !cgnat.Contains(ip)
-}
+// publicAddr applies the same address rules as outgoing S2S postbacks
+// (loopback, private, link-local, CGNAT, metadata, NAT64, benchmarking and
+// reserved ranges are refused), so both guards cannot drift apart.
+func publicAddr(ip netip.Addr) bool { return !s2s.IsBlocked(ip) }
 
 // fetch returns the destination the remote URL names, cached per URL.
 func (f *remoteFetcher) fetch(ctx context.Context, rawURL string, now time.Time) (string, error) {
