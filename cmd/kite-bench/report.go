@@ -61,6 +61,9 @@ func runReportBench(args []string) error {
 	if _, err := time.LoadLocation(*tz); err != nil {
 		return fmt.Errorf("tz: %w", err)
 	}
+	if *n < 1 {
+		return fmt.Errorf("-n %d: want at least one run per shape", *n)
+	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, *db, slog.Default())
 	if err != nil {

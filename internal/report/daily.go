@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"time"
 )
 
@@ -21,14 +22,31 @@ const day = 24 * time.Hour
 const maxMisfitHours = 6
 
 // dailyRuns lists the UTC days the daily cube serves, merged into runs, and
-// the misfit hours inside them, merged into spans.
+// the misfit hours inside them, merged into spans. Buckets of hours never
+// fit a day (23 hours would misfit); for coarser buckets a day is looked at
+// only where a bucket edge falls inside it.
 func (p *plan) dailyRuns() (runs, misfits []hourSpan) {
+	units := p.timeUnits()
+	if units&(unitHour|unitMinute) != 0 {
+		return nil, nil
+	}
+	edges, ok := p.bucketEdges(units)
+	if !ok {
+		return nil, nil
+	}
 	d := p.span.From.UTC().Truncate(day)
 	if d.Before(p.span.From) {
 		d = d.Add(day)
 	}
 	for ; !d.Add(day).After(p.span.To); d = d.Add(day) {
-		odd, ok := p.misfitHours(d)
+		for len(edges) > 0 && !edges[0].After(d) {
+			edges = edges[1:]
+		}
+		n := 0
+		for n < len(edges) && edges[n].Before(d.Add(day)) {
+			n++
+		}
+		odd, ok := p.misfitHours(d, edges[:n])
 		if !ok {
 			continue
 		}
@@ -40,21 +58,42 @@ func (p *plan) dailyRuns() (runs, misfits []hourSpan) {
 	return runs, misfits
 }
 
-// misfitHours are the hours of UTC day d outside its midday's bucket; ok is
-// false when the day cannot be served daily (an hour straddles two buckets,
-// as in half-hour zones, or too many hours misfit).
-func (p *plan) misfitHours(d time.Time) (odd []time.Time, ok bool) {
-	mid := p.bucketOf(d.Add(12 * time.Hour))
-	for h := d; h.Before(d.Add(day)); h = h.Add(time.Hour) {
-		b := p.bucketOf(h)
-		if b != p.bucketOf(h.Add(time.Hour-time.Nanosecond)) {
-			return nil, false
-		}
-		if b != mid {
-			odd = append(odd, h)
+// misfitHours are the hours of UTC day d outside its midday's bucket, given
+// the bucket edges inside the day; ok is false when the day cannot be
+// served daily (an hour straddles two buckets, as in half-hour zones, or too
+// many hours misfit). Between two edges the bucket holds, so one look per
+// stretch of hours is enough.
+func (p *plan) misfitHours(d time.Time, edges []time.Time) (odd []time.Time, ok bool) {
+	if len(edges) == 0 {
+		return nil, true // one bucket all day
+	}
+	starts := []time.Time{d}
+	for _, e := range edges {
+		h := e.Truncate(time.Hour)
+		starts = append(starts, h)
+		if !h.Equal(e) {
+			if p.bucketOf(h) != p.bucketOf(h.Add(time.Hour-time.Nanosecond)) {
+				return nil, false
+			}
+			starts = append(starts, h.Add(time.Hour))
 		}
 	}
-	return odd, len(odd) <= maxMisfitHours
+	starts = append(starts, d.Add(day))
+	slices.SortFunc(starts, time.Time.Compare) // two edges may share an hour
+	starts = slices.CompactFunc(starts, time.Time.Equal)
+	mid := p.bucketOf(d.Add(12 * time.Hour))
+	for i, s := range starts[:len(starts)-1] {
+		if p.bucketOf(s) == mid {
+			continue
+		}
+		for h := s; h.Before(starts[i+1]); h = h.Add(time.Hour) {
+			odd = append(odd, h)
+		}
+		if len(odd) > maxMisfitHours {
+			return nil, false
+		}
+	}
+	return odd, true
 }
 
 func appendSpan(spans []hourSpan, s hourSpan) []hourSpan {

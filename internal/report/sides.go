@@ -186,6 +186,9 @@ func (p *plan) writeFrom(q *sqlBuf, g *gen) {
 	default:
 		q.add(" FROM conversions c")
 	}
+	if g.join != nil {
+		q.add(g.join.String(), g.join.args...)
+	}
 	if g.src == srcConvJoined {
 		q.add(clickJoin(g.pg))
 		if g.pg {

@@ -37,6 +37,7 @@ type gen struct {
 	table   string // the rollup table, when not the plan's cube
 	timeCol string
 	span    span
+	join    *sqlBuf // joined after the source's table (top.go: conversions per click)
 }
 
 func (g *gen) alias() string {

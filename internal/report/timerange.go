@@ -135,24 +135,13 @@ type offsetSegment struct {
 // offsetSegments lists the zone's offsets over [from, to), so SQLite (which
 // has no zone database) can shift times exactly across DST changes.
 func offsetSegments(loc *time.Location, from, to time.Time) []offsetSegment {
-	_, cur := from.In(loc).Zone()
-	var segs []offsetSegment
-	for t := from; t.Before(to); {
-		next := t.Add(time.Hour)
-		if _, off := next.In(loc).Zone(); off != cur {
-			at := t
-			for at.Before(next) { // zones change on minutes; find which one
-				if _, o := at.In(loc).Zone(); o != cur {
-					break
-				}
-				at = at.Add(time.Minute)
-			}
-			segs = append(segs, offsetSegment{until: at, offset: cur})
-			_, cur = at.In(loc).Zone()
-		}
-		t = next
+	stretches := zoneStretches(loc, from, to)
+	segs := make([]offsetSegment, len(stretches))
+	for i, z := range stretches {
+		segs[i] = offsetSegment{until: z.to, offset: z.offset}
 	}
-	return append(segs, offsetSegment{offset: cur})
+	segs[len(segs)-1].until = time.Time{}
+	return segs
 }
 
 // monthsBack steps back whole months, clamping the day (a month before

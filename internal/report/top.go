@@ -19,6 +19,17 @@ import (
 // time when every conversion's click is in raw clicks, which the conversion
 // query counts (orphans); otherwise the report is run the ordinary way.
 
+//
+// When the groups are raw click columns only (sub ids, ...) and nothing is
+// filtered, the conversion side rides on the click side's scan instead:
+// conversions are summed per click and hash-joined to their click, so a
+// conversion lands in its click's group as the joined conversion side would
+// put it, and no second query probes the click index once per conversion
+// (70k probes for "sub_id_1, 7 days" at 10M clicks, as long as the scan of
+// the clicks itself on a 2-core box). A conversion matched to no click in
+// the range (by id and time, as clickJoin matches) is an orphan, counted as
+// the range's conversions minus the matched ones.
+
 // maxTopRows bounds the rows a paged click side may return.
 const maxTopRows = 10000
 
@@ -32,6 +43,43 @@ func (p *plan) wantsTop(pg bool) bool {
 	joinedByClick := p.convJoined && p.convByClick
 	return pg && p.raw && len(p.splits) == 0 && p.needClicks && (!p.needConv || joinedByClick) &&
 		len(p.metFilters) == 0 && p.req.Limit > 0 && n <= maxTopRows && len(p.sort) > 0 && len(p.dims) > 0
+}
+
+// convRidesOnClicks tells whether the conversion side can ride on the
+// click side's scan: every group is a raw click column, which the joined
+// conversion side reads from the click too, and no filter might read a
+// conversion's own copy of a column.
+func (p *plan) convRidesOnClicks() bool {
+	if !p.needConv || !p.convJoined || !p.convByClick || len(p.dimFilters) > 0 {
+		return false
+	}
+	for _, d := range p.dims {
+		if d.rollup || d.kind == kindTime || d.campaignJoin || d.expr != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// clicksWithConversions is the click side with each click's conversions
+// summed beside it. Its orphan field holds minus the conversions matched,
+// for runTop to subtract from all conversions in the range.
+func (p *plan) clicksWithConversions() sideSpec {
+	var join sqlBuf
+	join.add(" LEFT JOIN (SELECT CAST(c.click_id AS uuid) AS click_id, MIN(c.click_created_at) AS first_at, " +
+		"MAX(c.click_created_at) AS last_at, COUNT(*) AS n")
+	aggs := rawClickAggs(true)
+	for i, a := range convAggs(true)[:orphanField-clickFieldCount] {
+		join.add(", " + a + " AS c" + strconv.Itoa(i))
+		aggs = append(aggs, "SUM(cv.c"+strconv.Itoa(i)+")")
+	}
+	aggs = append(aggs, "-SUM(cv.n)")
+	join.add(" FROM conversions c WHERE c.attributed AND c.click_id ~ '^[0-9a-fA-F-]{36}$' "+
+		"AND c.click_created_at >= ? AND c.click_created_at < ? GROUP BY 1) cv ON cv.click_id = k.id "+
+		"AND k.created_at >= cv.last_at - INTERVAL '1 minute' AND k.created_at <= cv.first_at + INTERVAL '1 minute'",
+		p.span.From, p.span.To)
+	raw := &gen{pg: true, src: srcRaw, timeCol: "k.created_at", span: p.span, join: &join}
+	return p.side(raw, aggs, 0, nil)
 }
 
 // topOrder is the ORDER BY of the paged click side, the same order
@@ -77,8 +125,9 @@ func dimOrder(i int, d *dimension) string {
 }
 
 // topSide wraps the click side: its page in order, plus the group count and
-// the click totals (the same on every row) scanned into count and totals.
-func (p *plan) topSide(click sideSpec, order string, count *float64, totals *base) sideSpec {
+// the click totals (the same on every row) scanned into count and totals,
+// and, when convs is set, the count of conversions in the range.
+func (p *plan) topSide(click sideSpec, order string, count *float64, totals *base, convs *float64) sideSpec {
 	var q sqlBuf
 	q.add("/* report.topSide */ SELECT s.*, CAST(COUNT(*) OVER () AS DOUBLE PRECISION)")
 	extra := []any{count}
@@ -86,6 +135,11 @@ func (p *plan) topSide(click sideSpec, order string, count *float64, totals *bas
 	for j, f := range click.fields {
 		q.add(", SUM(s.s" + strconv.Itoa(j) + ") OVER ()")
 		extra = append(extra, tf[f])
+	}
+	if convs != nil {
+		q.add(", (SELECT CAST(COUNT(*) AS DOUBLE PRECISION) FROM conversions c "+
+			"WHERE c.click_created_at >= ? AND c.click_created_at < ?)", p.span.From, p.span.To)
+		extra = append(extra, convs)
 	}
 	q.add(" FROM ("+click.q.String()+") s", click.q.args...)
 	q.add(" ORDER BY "+order+" LIMIT ?", p.req.Offset+p.req.Limit)
@@ -98,13 +152,17 @@ func (r *Reports) runTop(ctx context.Context, p *plan) (res *Result, ok bool, er
 	p.top = true
 	defer func() { p.top = ok }()
 	sides := p.sides(true)
+	var convsInRange *float64 // set when conversions ride on the click side
+	if p.convRidesOnClicks() {
+		sides, convsInRange = []sideSpec{p.clicksWithConversions()}, new(float64)
+	}
 	order, fits := p.topOrder(sides[0].fields)
 	if !fits {
 		return nil, false, nil
 	}
 	var count float64
 	var clickTotals base
-	sides[0] = p.topSide(sides[0], order, &count, &clickTotals)
+	sides[0] = p.topSide(sides[0], order, &count, &clickTotals, convsInRange)
 	results := make([]sideResult, len(sides))
 	var wg sync.WaitGroup
 	for i, s := range sides {
@@ -123,6 +181,10 @@ func (r *Reports) runTop(ctx context.Context, p *plan) (res *Result, ok bool, er
 		for _, g := range results[1].groups {
 			convTotals.add(&g.b)
 		}
+	}
+	if convsInRange != nil { // the orphan sum is minus the matched conversions
+		convTotals.Orphans = *convsInRange + clickTotals.Orphans
+		clickTotals.Orphans = 0
 	}
 	if convTotals.Orphans > 0 || len(page.order) == 0 {
 		return nil, false, nil

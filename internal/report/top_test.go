@@ -19,6 +19,8 @@ func TestTopMatchesOrdinaryPath(t *testing.T) {
 	}{
 		{"sub_id_1 by clicks", Request{Grouping: []string{"sub_id_1"}, Metrics: money,
 			Sort: []Sort{{Name: "clicks", Order: "DESC"}}, Limit: 5, Offset: 2}, true},
+		{"sub_id_1 x sub_id_2 by cost", Request{Grouping: []string{"sub_id_1", "sub_id_2"}, Metrics: money,
+			Sort: []Sort{{Name: "cost", Order: "ASC"}}, Limit: 7}, true},
 		{"sub_id_1 x country by cost", Request{Grouping: []string{"sub_id_1", "country"}, Metrics: money,
 			Sort: []Sort{{Name: "cost", Order: "ASC"}}, Limit: 7}, true},
 		{"sub_id_2 x day by uniques, Kolkata", Request{Range: Range{From: "2026-03-26", To: "2026-03-30",
@@ -70,5 +72,38 @@ func compareTopAndOrdinary(t *testing.T, f *fixture, req Request, wantTop bool) 
 	if got.Total != want.Total || !reflect.DeepEqual(got.Rows, want.Rows) || !reflect.DeepEqual(got.Summary, want.Summary) {
 		t.Errorf("paged in SQL:\n total %d rows %v\n summary %v\nin Go:\n total %d rows %v\n summary %v",
 			got.Total, got.Rows, got.Summary, want.Total, want.Rows, want.Summary)
+	}
+}
+
+// TestConversionsRideOnClicks: the conversion side rides on the click scan
+// only when it would group each conversion by its click's own columns.
+func TestConversionsRideOnClicks(t *testing.T) {
+	money := []string{"clicks", "conversions", "revenue"}
+	week := Range{From: "2026-03-24", To: "2026-03-31"}
+	cases := []struct {
+		name  string
+		req   Request
+		rides bool
+	}{
+		{"sub_id_1", Request{Range: week, Grouping: []string{"sub_id_1"}, Metrics: money}, true},
+		{"sub_id_1 x region", Request{Range: week, Grouping: []string{"sub_id_1", "region"}, Metrics: money}, true},
+		{"clicks only", Request{Range: week, Grouping: []string{"sub_id_1"}, Metrics: []string{"clicks"}}, false},
+		{"by conversion time", Request{Range: week, Grouping: []string{"sub_id_1"}, Metrics: money,
+			Attribution: "conversion_time"}, false},
+		// Conversions carry their own copy of the campaign and the country.
+		{"sub_id_1 x country", Request{Range: week, Grouping: []string{"sub_id_1", "country"}, Metrics: money}, false},
+		{"sub_id_1 x day", Request{Range: week, Grouping: []string{"sub_id_1", "day"}, Metrics: money}, false},
+		{"filtered", Request{Range: week, Grouping: []string{"sub_id_1"}, Metrics: money,
+			Filters: []Filter{{Name: "sub_id_2", Operator: "EQUALS", Expression: "x"}}}, false},
+	}
+	for _, tc := range cases {
+		p, err := tc.req.validate(fuzzNow)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		p.choose()
+		if got := p.convRidesOnClicks(); got != tc.rides {
+			t.Errorf("%s: conversions ride on clicks %v, want %v", tc.name, got, tc.rides)
+		}
 	}
 }
