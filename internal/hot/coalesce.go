@@ -16,8 +16,9 @@ import (
 // waiting at the same moment go out as one MGET, and the writes queue and
 // go out as one pipeline. Nobody waits for a batch to fill: a lone click is
 // sent at once; clicks that arrive while a round trip is in flight ride the
-// next one together. One round trip of each kind is in flight at a time,
-// which keeps batches deep under load and Redis commands in arrival order.
+// next one together. Up to maxReadsInFlight reads go out at once, so a click
+// rarely waits behind another's round trip at moderate load; writes linger
+// a moment (writeLinger) and go out one pipeline at a time, in order.
 type Counters struct {
 	r       *Redis
 	timeout time.Duration
@@ -33,6 +34,16 @@ var errShortReply = errors.New("redis: MGET answered fewer values than keys")
 // writeTimeout bounds a pipeline of queued writes: they run after the
 // answers, so they may take longer than a read, which a visitor waits for.
 const writeTimeout = time.Second
+
+// maxReadsInFlight bounds the MGETs out at once. More would only split
+// batches; fewer makes clicks wait for a free slot (and for a goroutine to
+// be scheduled to send their batch) when the CPU is busy.
+const maxReadsInFlight = 4
+
+// writeLinger is how long queued writes wait for company before they go:
+// at a few thousand clicks a second it turns a round trip per click into
+// one per ten, and writes are off the visitor's path anyway.
+const writeLinger = 2 * time.Millisecond
 
 // maxReadBatch bounds the clicks one MGET serves, so one round trip stays
 // small enough not to hold a slow-path click hostage.
@@ -68,15 +79,15 @@ type readCall struct {
 }
 
 type readQueue struct {
-	mu      sync.Mutex
-	waiting []*readCall
-	busy    bool // a goroutine is sending batches
+	mu       sync.Mutex
+	waiting  []*readCall
+	inflight int // batches being sent
 }
 
-// mget reads keys in the next shared round trip. The first caller to find
-// no round trip in flight sends its batch itself; whoever is still waiting
-// when it returns is served by a goroutine that keeps sending until nobody
-// waits.
+// mget reads keys in the next shared round trip. A caller that finds a free
+// slot sends the waiting batch (its own keys included) itself; whoever is
+// still waiting when it returns is served by a goroutine that keeps sending
+// until nobody waits.
 func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -85,8 +96,10 @@ func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
 	q := &c.reads
 	q.mu.Lock()
 	q.waiting = append(q.waiting, call)
-	lead := !q.busy
-	q.busy = true
+	lead := q.inflight < maxReadsInFlight
+	if lead {
+		q.inflight++
+	}
 	q.mu.Unlock()
 	if lead {
 		c.sendReads()
@@ -112,13 +125,13 @@ func (c *Counters) readLoop() {
 	}
 }
 
-// moreReads tells whether someone waits; if not, it ends the busy spell.
+// moreReads tells whether someone waits; if not, the caller's slot is freed.
 func (c *Counters) moreReads() bool {
 	q := &c.reads
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.waiting) == 0 {
-		q.busy = false
+		q.inflight--
 		return false
 	}
 	return true
@@ -191,6 +204,7 @@ func (q *writeQueue) add(c *Counters, w CounterWrite) {
 func (c *Counters) writeLoop() {
 	q := &c.writes
 	defer q.wg.Done()
+	time.Sleep(writeLinger)
 	for {
 		q.mu.Lock()
 		batch := q.waiting
