@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/kite-tracker/kite/internal/app"
@@ -74,7 +73,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	tuneGC()
 	a, err := app.New(ctx, cfg, log, app.Options{Migrate: *migrateFlag})
 	if err != nil {
 		log.Error("start-up failed", "err", err)
@@ -90,13 +88,3 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	return 0
 }
 
-// tuneGC sets the collector to run at 200 % heap growth instead of Go's
-// 100 % unless GOGC is set. A tracking node's live heap is small (config
-// snapshot, caches, queues: tens of MB) and mostly short-lived garbage per
-// click, so collecting half as often saves several percent of CPU under load
-// for a few tens of MB of memory.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
-}
