@@ -87,4 +87,3 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	}
 	return 0
 }
-
