@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,18 +36,7 @@ func CapDay(t time.Time, tz string) string {
 // arriving while a round trip is in flight ride the next one together.
 func (r *Redis) IncrOfferCap(ctx context.Context, offerID int64, day string) (int64, error) {
 	call := &capCall{key: r.capKey(offerID, day), done: make(chan struct{})}
-	q := r.capQueue()
-	q.mu.Lock()
-	q.waiting = append(q.waiting, call)
-	lead := !q.busy
-	q.busy = true
-	q.mu.Unlock()
-	if lead {
-		q.send(r)
-		if q.more() {
-			go q.loop(r)
-		}
-	}
+	r.capTrips().add(call)
 	select {
 	case <-call.done:
 		return call.count, call.err
@@ -74,50 +62,19 @@ type capCall struct {
 	done  chan struct{}
 }
 
-// capQueue holds the counts waiting for a Redis; one round trip is in
-// flight at a time (busy), which keeps counts in arrival order.
-type capQueue struct {
-	mu      sync.Mutex
-	waiting []*capCall
-	busy    bool
+// capTrips sends the counts one round trip at a time, which keeps them in
+// arrival order.
+func (r *Redis) capTrips() *sharedTrips[*capCall] {
+	r.capsOnce.Do(func() { r.caps = sharedTrips[*capCall]{limit: 1, send: r.sendCaps} })
+	return &r.caps
 }
 
-func (r *Redis) capQueue() *capQueue { return &r.caps }
-
-// loop sends batches until nobody waits.
-func (q *capQueue) loop(r *Redis) {
-	for {
-		q.send(r)
-		if !q.more() {
-			return
-		}
-	}
-}
-
-// more tells whether counts wait; if not, it ends the busy spell.
-func (q *capQueue) more() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.waiting) == 0 {
-		q.busy = false
-		return false
-	}
-	return true
-}
-
-// send counts every waiting call in one pipeline: an INCR each (each caller
+// sendCaps counts a batch of calls in one pipeline: an INCR each (each caller
 // gets its own new count) and one EXPIRE per key. Not a MULTI: a cluster
 // refuses one across hash slots, and the counts of several offers and days
 // are in several. An EXPIRE lost with a connection dropped mid-pipeline
 // leaves one day's counter without TTL, which nothing reads after its day.
-func (q *capQueue) send(r *Redis) {
-	q.mu.Lock()
-	batch := q.waiting
-	q.waiting = nil
-	q.mu.Unlock()
-	if len(batch) == 0 {
-		return
-	}
+func (r *Redis) sendCaps(batch []*capCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), capBatchTimeout)
 	defer cancel()
 	pipe := r.C.Pipeline()

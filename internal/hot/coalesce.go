@@ -24,7 +24,7 @@ type Counters struct {
 	timeout time.Duration
 	onError func(error) // a failed batch (each caller of Read also gets the error)
 
-	reads  readQueue
+	reads  sharedTrips[*readCall]
 	writes writeQueue
 }
 
@@ -55,7 +55,9 @@ func NewCounters(r *Redis, timeout time.Duration, onError func(error)) *Counters
 	if onError == nil {
 		onError = func(error) {}
 	}
-	return &Counters{r: r, timeout: timeout, onError: onError}
+	c := &Counters{r: r, timeout: timeout, onError: onError}
+	c.reads = sharedTrips[*readCall]{limit: maxReadsInFlight, maxBatch: maxReadBatch, send: c.sendReads}
+	return c
 }
 
 // Read is Redis.ReadCounters, sharing its round trip with concurrent reads.
@@ -78,35 +80,13 @@ type readCall struct {
 	done chan struct{}
 }
 
-type readQueue struct {
-	mu       sync.Mutex
-	waiting  []*readCall
-	inflight int // batches being sent
-}
-
-// mget reads keys in the next shared round trip. A caller that finds a free
-// slot sends the waiting batch (its own keys included) itself; whoever is
-// still waiting when it returns is served by a goroutine that keeps sending
-// until nobody waits.
+// mget reads keys in the next shared round trip (see sharedTrips).
 func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	call := &readCall{keys: keys, done: make(chan struct{})}
-	q := &c.reads
-	q.mu.Lock()
-	q.waiting = append(q.waiting, call)
-	lead := q.inflight < maxReadsInFlight
-	if lead {
-		q.inflight++
-	}
-	q.mu.Unlock()
-	if lead {
-		c.sendReads()
-		if c.moreReads() {
-			go c.readLoop()
-		}
-	}
+	c.reads.add(call)
 	select {
 	case <-call.done:
 		return call.vals, call.err
@@ -115,42 +95,10 @@ func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
 	}
 }
 
-// readLoop sends batches until nobody waits.
-func (c *Counters) readLoop() {
-	for {
-		c.sendReads()
-		if !c.moreReads() {
-			return
-		}
-	}
-}
-
-// moreReads tells whether someone waits; if not, the caller's slot is freed.
-func (c *Counters) moreReads() bool {
-	q := &c.reads
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.waiting) == 0 {
-		q.inflight--
-		return false
-	}
-	return true
-}
-
-// sendReads sends one MGET for the calls waiting now and hands each its part.
-func (c *Counters) sendReads() {
-	q := &c.reads
-	q.mu.Lock()
-	n := min(len(q.waiting), maxReadBatch)
-	batch := make([]*readCall, n)
-	copy(batch, q.waiting)
-	q.waiting = append(q.waiting[:0], q.waiting[n:]...)
-	q.mu.Unlock()
-	if n == 0 {
-		return
-	}
+// sendReads sends one MGET for a batch of calls and hands each its part.
+func (c *Counters) sendReads(batch []*readCall) {
 	keys := batch[0].keys
-	if n > 1 {
+	if len(batch) > 1 {
 		total := 0
 		for _, call := range batch {
 			total += len(call.keys)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -20,7 +21,8 @@ type Redis struct {
 	C        redis.UniversalClient
 	Prefix   string
 	embedded *miniredis.Miniredis
-	caps     capQueue // offer-cap counts waiting for their shared round trip
+	caps     sharedTrips[*capCall] // offer-cap counts sharing round trips (see capTrips)
+	capsOnce sync.Once
 }
 
 // Open connects to url; an empty url starts an in-process Redis (embedded
