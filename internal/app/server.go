@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
@@ -36,8 +37,28 @@ func (a *App) newEcho() *echo.Echo {
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.HEAD("/healthz", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
 	e.GET("/readyz", a.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})))
+	e.GET("/metrics", a.metricsAuth(echo.WrapHandler(promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))))
 	return e
+}
+
+// metricsAuth guards /metrics with the configured bearer token: the figures
+// (campaign traffic, error rates) are the operator's business, while
+// Prometheus scrapers send such a token as a matter of course. Without a
+// token /metrics stays open, for a scraper on a private network.
+func (a *App) metricsAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	want := []byte("Bearer " + a.Cfg.MetricsToken)
+	return func(c echo.Context) error {
+		if a.Cfg.MetricsToken == "" {
+			return next(c)
+		}
+		got := []byte(c.Request().Header.Get(echo.HeaderAuthorization))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			a.Log.Warn("metrics refused: missing or wrong bearer token", "remote_ip", c.RealIP())
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "metrics need the bearer token (KITE_METRICS_TOKEN)")
+		}
+		return next(c)
+	}
 }
 
 // readyz is 200 only when SQL and Redis both answer.

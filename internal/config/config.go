@@ -29,6 +29,7 @@ type Config struct {
 
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"` // how long a graceful stop may take
 	DebugListen     string        `yaml:"debug_listen"`     // pprof on this address; empty = off
+	MetricsToken    string        `yaml:"metrics_token"`    // /metrics wants "Authorization: Bearer" this; empty = open
 }
 
 // Admin is the first admin, created only when no user exists.

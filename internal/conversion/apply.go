@@ -235,6 +235,7 @@ func copyClick(conv *model.Conversion, c *model.Click) {
 	conv.TrafficSourceID, conv.AffiliateNetworkID = c.TrafficSourceID, c.AffiliateNetworkID
 	conv.Country, conv.DeviceType, conv.OS, conv.Browser = c.Country, c.DeviceType, c.OS, c.Browser
 	conv.Language, conv.ConnectionType, conv.IsBot, conv.ExternalID = c.Language, c.ConnectionType, c.IsBot, c.ExternalID
+	conv.SubID1 = c.SubID1
 	conv.Attributed = true
 }
 

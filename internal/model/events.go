@@ -124,9 +124,12 @@ type Conversion struct {
 	ConnectionType     string     `gorm:"column:connection_type" json:"connection_type"`
 	IsBot              bool       `gorm:"column:is_bot" json:"is_bot"`
 	ExternalID         string     `gorm:"column:external_id" json:"external_id"`
-	Params             JSONText   `gorm:"column:params" json:"params"` // sub_id_N and any other postback parameter
-	CreatedAt          time.Time  `gorm:"column:created_at" json:"datetime"`
-	UpdatedAt          time.Time  `gorm:"column:updated_at" json:"postback_datetime"`
+	// SubID1 is the click's sub_id_1 (reports group conversions by it
+	// without reading the click; migration 0035).
+	SubID1    string    `gorm:"column:sub_id_1" json:"-"`
+	Params    JSONText  `gorm:"column:params" json:"params"` // sub_id_N and any other postback parameter
+	CreatedAt time.Time `gorm:"column:created_at" json:"datetime"`
+	UpdatedAt time.Time `gorm:"column:updated_at" json:"postback_datetime"`
 }
 
 // Outcomes of a received postback.

@@ -28,6 +28,9 @@ type dimension struct {
 	// entity names the config table whose name is shown beside the id.
 	entity string
 	idKey  string // output key of the id for entity dimensions ("campaign_id")
+	// dailyCube names the daily-only cube holding the column, which
+	// conversions then carry too (subcube.go).
+	dailyCube string
 	// campaignJoin: the value comes from the campaign's row (campaign_group).
 	campaignJoin bool
 	// timeFmt is the bucket of a time dimension.
@@ -87,6 +90,7 @@ func init() {
 	for _, c := range raw {
 		addDim(dimension{name: c, kind: kindText, column: c})
 	}
+	dimensions["sub_id_1"].dailyCube = subIDCube
 	for _, c := range []string{"is_unique_campaign", "is_unique_stream", "is_unique_global"} {
 		addDim(dimension{name: c, kind: kindBool, column: c})
 	}

@@ -111,7 +111,7 @@ func (f *fixture) randomConversion(rng *rand.Rand, c *model.Click, i int) model.
 	return model.Conversion{ClickID: c.ID, TID: fmt.Sprint(i), Status: pick(rng, fxStatuses), Payout: rev,
 		Revenue: rev, Attributed: true, ClickCreatedAt: &clickAt, CampaignID: c.CampaignID, StreamID: c.StreamID,
 		OfferID: c.OfferID, Country: c.Country, DeviceType: c.DeviceType, OS: c.OS, Browser: c.Browser,
-		IsBot: c.IsBot, Params: model.JSONText("{}"), CreatedAt: at, UpdatedAt: at}
+		IsBot: c.IsBot, SubID1: c.SubID1, Params: model.JSONText("{}"), CreatedAt: at, UpdatedAt: at}
 }
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }

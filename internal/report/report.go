@@ -60,6 +60,7 @@ func (r *Reports) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	r.firstClick(ctx, p)
 	p.choose()
+	p.chooseDailyOnlyCube(r.st.IsPostgres())
 	if err := p.checkRawRange(); err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func (p *plan) source() string {
 	if p.daily != "" {
 		parts = append(parts, p.daily)
 	}
-	if p.daily == "" || len(p.hourlyRanges()) > 0 {
+	if p.cube != "" && (p.daily == "" || len(p.hourlyRanges()) > 0) {
 		parts = append(parts, p.cube)
 	}
 	if len(p.splits) > 0 {

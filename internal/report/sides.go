@@ -236,7 +236,7 @@ func (p *plan) clickSides(pg bool) []sideSpec {
 		}
 		cubeParts = append(cubeParts, p.side(out, neg, 0, p.misfitTimeClause()))
 	}
-	if p.daily == "" || len(p.hourlyRanges()) > 0 {
+	if p.cube != "" && (p.daily == "" || len(p.hourlyRanges()) > 0) {
 		cube := &gen{pg: pg, src: srcRollup, timeCol: "h.hour", span: p.span}
 		cubeParts = append(cubeParts, p.side(cube, rollupClickAggs(pg), 0, p.cubeTimeClause()))
 	}

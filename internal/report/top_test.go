@@ -17,8 +17,10 @@ func TestTopMatchesOrdinaryPath(t *testing.T) {
 		req     Request
 		wantTop bool
 	}{
-		{"sub_id_1 by clicks", Request{Grouping: []string{"sub_id_1"}, Metrics: money,
+		{"sub_id_2 by clicks", Request{Grouping: []string{"sub_id_2"}, Metrics: money,
 			Sort: []Sort{{Name: "clicks", Order: "DESC"}}, Limit: 5, Offset: 2}, true},
+		{"sub_id_1 by clicks, from its daily cube", Request{Grouping: []string{"sub_id_1"}, Metrics: money,
+			Sort: []Sort{{Name: "clicks", Order: "DESC"}}, Limit: 5, Offset: 2}, false},
 		{"sub_id_1 x sub_id_2 by cost", Request{Grouping: []string{"sub_id_1", "sub_id_2"}, Metrics: money,
 			Sort: []Sort{{Name: "cost", Order: "ASC"}}, Limit: 7}, true},
 		{"sub_id_1 x country by cost", Request{Grouping: []string{"sub_id_1", "country"}, Metrics: money,
@@ -28,7 +30,7 @@ func TestTopMatchesOrdinaryPath(t *testing.T) {
 			Sort: []Sort{{Name: "campaign_unique_clicks", Order: "DESC"}, {Name: "sub_id_2", Order: "DESC"}}, Limit: 4}, true},
 		{"campaign x sub_id_1 by campaign id", Request{Grouping: []string{"campaign", "sub_id_1"}, Metrics: money,
 			Sort: []Sort{{Name: "campaign_id", Order: "DESC"}}, Limit: 3, Offset: 40}, true},
-		{"offset past the end", Request{Grouping: []string{"sub_id_1"}, Metrics: money,
+		{"offset past the end", Request{Grouping: []string{"sub_id_2"}, Metrics: money,
 			Sort: []Sort{{Name: "clicks", Order: "DESC"}}, Limit: 5, Offset: 500}, true},
 		{"sorted by a conversion metric", Request{Grouping: []string{"sub_id_1"}, Metrics: money,
 			Sort: []Sort{{Name: "roi", Order: "DESC"}}, Limit: 5}, false},
@@ -49,7 +51,7 @@ func TestTopMatchesOrdinaryPath(t *testing.T) {
 	mustDo(t, f.st.DB.Raw("SELECT click_id FROM conversions WHERE attributed LIMIT 1").Row().Scan(&clickID))
 	mustDo(t, f.st.DB.Exec("DELETE FROM clicks WHERE id = ?", clickID).Error)
 	compareTopAndOrdinary(t, f, Request{Range: Range{From: "2026-03-24", To: "2026-03-31"},
-		Grouping: []string{"sub_id_1"}, Metrics: money, Sort: []Sort{{Name: "clicks", Order: "DESC"}}, Limit: 5}, false)
+		Grouping: []string{"sub_id_2"}, Metrics: money, Sort: []Sort{{Name: "clicks", Order: "DESC"}}, Limit: 5}, false)
 }
 
 func compareTopAndOrdinary(t *testing.T, f *fixture, req Request, wantTop bool) {
