@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kite-tracker/kite/internal/model"
@@ -28,28 +29,76 @@ var clickColumns = func() []string {
 		"extra_params", "destination", "lp_clicked_at")
 }()
 
-// clickValues appends c's row to args. Text is made valid UTF-8 without NUL:
+// cellSink takes one click's column values, in clickColumns order. The
+// portable path boxes them into bind arguments; the Postgres path writes
+// them straight into typed column arrays (boxing a string or a time
+// allocates, ~25 times per click).
+type cellSink interface {
+	text(s string)
+	int8(v int64)
+	bool(v bool)
+	float8(v float64)
+	timestamptz(t time.Time, valid bool) // !valid: NULL
+}
+
+// clickRow feeds c's row to put. Text is made valid UTF-8 without NUL:
 // Postgres refuses either, and one bad click must not block a whole batch.
-func clickValues(args []any, c *model.Click) []any {
+func clickRow(put cellSink, c *model.Click) {
+	put.text(c.ID)
+	put.timestamptz(c.CreatedAt, true)
+	for _, v := range [...]int64{c.CampaignID, c.StreamID, c.OfferID, c.LandingID, c.TrafficSourceID, c.AffiliateNetworkID} {
+		put.int8(v)
+	}
+	for _, s := range [...]string{c.VisitorCode, c.IP, c.UserAgent, c.Referrer, c.Language, c.Country, c.Region,
+		c.City, c.ISP, c.ConnectionType, c.DeviceType, c.DeviceModel, c.OS, c.OSVersion, c.Browser, c.BrowserVersion} {
+		put.text(clean(s))
+	}
+	for _, v := range [...]bool{c.IsBot, c.IsUniqueCampaign, c.IsUniqueStream, c.IsUniqueGlobal} {
+		put.bool(v)
+	}
+	for _, s := range [...]string{c.Keyword, c.Source, c.ExternalID, c.CreativeID, c.AdCampaignID} {
+		put.text(clean(s))
+	}
+	put.float8(c.Cost)
+	for _, s := range c.SubIDs() {
+		put.text(clean(*s))
+	}
+	for _, s := range [...]string{c.UTMSource, c.UTMMedium, c.UTMCampaign, c.UTMTerm, c.UTMContent} {
+		put.text(clean(s))
+	}
 	extra := clean(string(c.ExtraParams))
 	if extra == "" {
 		extra = "{}"
 	}
-	args = append(args, c.ID, c.CreatedAt, c.CampaignID, c.StreamID, c.OfferID, c.LandingID, c.TrafficSourceID,
-		c.AffiliateNetworkID, clean(c.VisitorCode), clean(c.IP), clean(c.UserAgent), clean(c.Referrer),
-		clean(c.Language), clean(c.Country), clean(c.Region), clean(c.City), clean(c.ISP), clean(c.ConnectionType),
-		clean(c.DeviceType), clean(c.DeviceModel), clean(c.OS), clean(c.OSVersion), clean(c.Browser),
-		clean(c.BrowserVersion), c.IsBot, c.IsUniqueCampaign, c.IsUniqueStream, c.IsUniqueGlobal,
-		clean(c.Keyword), clean(c.Source), clean(c.ExternalID), clean(c.CreativeID), clean(c.AdCampaignID), c.Cost)
-	for _, s := range c.SubIDs() {
-		args = append(args, clean(*s))
-	}
-	var lp any
+	put.text(extra)
+	put.text(clean(c.Destination))
 	if c.LPClickedAt != nil {
-		lp = c.LPClickedAt.UTC()
+		put.timestamptz(c.LPClickedAt.UTC(), true)
+	} else {
+		put.timestamptz(time.Time{}, false)
 	}
-	return append(args, clean(c.UTMSource), clean(c.UTMMedium), clean(c.UTMCampaign), clean(c.UTMTerm),
-		clean(c.UTMContent), extra, clean(c.Destination), lp)
+}
+
+// bindArgs collects rows as bind arguments of a multi-row INSERT.
+type bindArgs []any
+
+func (a *bindArgs) text(s string)    { *a = append(*a, s) }
+func (a *bindArgs) int8(v int64)     { *a = append(*a, v) }
+func (a *bindArgs) bool(v bool)      { *a = append(*a, v) }
+func (a *bindArgs) float8(v float64) { *a = append(*a, v) }
+func (a *bindArgs) timestamptz(t time.Time, valid bool) {
+	if !valid {
+		*a = append(*a, nil)
+		return
+	}
+	*a = append(*a, t)
+}
+
+// clickValues appends c's row to args.
+func clickValues(args []any, c *model.Click) []any {
+	b := bindArgs(args)
+	clickRow(&b, c)
+	return b
 }
 
 // clean makes s storable text: valid UTF-8 and no NUL bytes.
@@ -84,7 +133,7 @@ func applyBatch(ctx context.Context, st *store.Store, batch []model.Click, lps [
 
 // applyBatchPortable is applyBatch through gorm with multi-row statements
 // (SQLite's path; works on Postgres too). clicks come from dedupe.
-func applyBatchPortable(ctx context.Context, st *store.Store, clicks []model.Click, lps []lpEvent) (int, error) {
+func applyBatchPortable(ctx context.Context, st *store.Store, clicks []*model.Click, lps []lpEvent) (int, error) {
 	inserted := 0
 	err := st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		roll := rollup{}
@@ -93,9 +142,9 @@ func applyBatchPortable(ctx context.Context, st *store.Store, clicks []model.Cli
 			return err
 		}
 		inserted = len(newIDs)
-		for i := range clicks {
-			if newIDs[clicks[i].ID] {
-				roll.add(&clicks[i], 1)
+		for _, c := range clicks {
+			if newIDs[c.ID] {
+				roll.add(c, 1)
 			}
 		}
 		if err := applyLPs(tx, lps, roll); err != nil {
@@ -106,39 +155,44 @@ func applyBatchPortable(ctx context.Context, st *store.Store, clicks []model.Cli
 	return inserted, err
 }
 
-// dedupe normalises creation times, drops repeated ids and sorts by id, so
-// that concurrent writers lock rows in the same order.
-func dedupe(batch []model.Click) []model.Click {
-	// A click is over a kilobyte: sort positions, then copy each kept click
-	// once, rather than swapping whole clicks while sorting.
-	keep := make([]int, 0, len(batch))
+// dedupe drops repeated ids and sorts by id, so that concurrent writers
+// lock rows in the same order. It points into batch and does not change
+// it: a click whose creation time is not yet normalised is copied first
+// (the writer's decoded clicks never are; a click is over a kilobyte).
+func dedupe(batch []model.Click) []*model.Click {
+	out := make([]*model.Click, 0, len(batch))
 	seen := make(map[string]bool, len(batch))
 	for i := range batch {
-		id := batch[i].ID
-		if seen[id] || id == "" {
+		c := &batch[i]
+		if seen[c.ID] || c.ID == "" {
 			continue
 		}
-		seen[id] = true
-		keep = append(keep, i)
+		seen[c.ID] = true
+		if !createdAtNormal(c) {
+			cp := *c
+			normalizeCreatedAt(&cp)
+			c = &cp
+		}
+		out = append(out, c)
 	}
-	sort.Slice(keep, func(a, b int) bool { return batch[keep[a]].ID < batch[keep[b]].ID })
-	out := make([]model.Click, len(keep))
-	for j, i := range keep {
-		out[j] = batch[i]
-		normalizeCreatedAt(&out[j])
-	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
+}
+
+// createdAtNormal tells whether normalizeCreatedAt would leave c as is.
+func createdAtNormal(c *model.Click) bool {
+	return !c.CreatedAt.IsZero() && c.CreatedAt == c.CreatedAt.UTC().Truncate(time.Microsecond)
 }
 
 // insertClicks runs multi-row inserts that skip existing ids and returns
 // the ids actually inserted.
-func insertClicks(tx *gorm.DB, clicks []model.Click, perStatement int) (map[string]bool, error) {
+func insertClicks(tx *gorm.DB, clicks []*model.Click, perStatement int) (map[string]bool, error) {
 	newIDs := make(map[string]bool, len(clicks))
 	for _, chunk := range chunks(len(clicks), perStatement) {
 		rows := clicks[chunk[0]:chunk[1]]
 		args := make([]any, 0, len(rows)*len(clickColumns))
-		for i := range rows {
-			args = clickValues(args, &rows[i])
+		for _, c := range rows {
+			args = clickValues(args, c)
 		}
 		q := "/* clicks.insertClicks */ INSERT INTO clicks (" + strings.Join(clickColumns, ", ") + ") VALUES " +
 			placeholders(len(rows), len(clickColumns)) +

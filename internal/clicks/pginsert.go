@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
@@ -79,7 +80,7 @@ func unnestArgs(types []string) string {
 
 // applyBatchPG is applyBatch on Postgres, in one pgx transaction on a
 // connection borrowed from the store's pool. clicks come from dedupe.
-func applyBatchPG(ctx context.Context, st *store.Store, clicks []model.Click, lps []lpEvent) (int, error) {
+func applyBatchPG(ctx context.Context, st *store.Store, clicks []*model.Click, lps []lpEvent) (int, error) {
 	sqlDB, err := st.DB.DB()
 	if err != nil {
 		return 0, err
@@ -104,15 +105,15 @@ func applyBatchPG(ctx context.Context, st *store.Store, clicks []model.Click, lp
 	return inserted, err
 }
 
-func pgApply(ctx context.Context, tx pgx.Tx, clicks []model.Click, lps []lpEvent) (int, error) {
+func pgApply(ctx context.Context, tx pgx.Tx, clicks []*model.Click, lps []lpEvent) (int, error) {
 	newIDs, err := pgInsertClicks(ctx, tx, clicks)
 	if err != nil {
 		return 0, err
 	}
 	roll := rollup{}
-	for i := range clicks {
-		if newIDs[clicks[i].ID] {
-			roll.add(&clicks[i], 1)
+	for _, c := range clicks {
+		if newIDs[c.ID] {
+			roll.add(c, 1)
 		}
 	}
 	if err := pgApplyLPs(ctx, tx, lps, roll); err != nil {
@@ -123,7 +124,7 @@ func pgApply(ctx context.Context, tx pgx.Tx, clicks []model.Click, lps []lpEvent
 
 // pgInsertClicks inserts the clicks (sorted by id) and returns the ids that
 // were new.
-func pgInsertClicks(ctx context.Context, tx pgx.Tx, clicks []model.Click) (map[string]bool, error) {
+func pgInsertClicks(ctx context.Context, tx pgx.Tx, clicks []*model.Click) (map[string]bool, error) {
 	newIDs := make(map[string]bool, len(clicks))
 	if len(clicks) == 0 {
 		return newIDs, nil
@@ -151,62 +152,119 @@ func pgInsertClicks(ctx context.Context, tx pgx.Tx, clicks []model.Click) (map[s
 }
 
 // clickArrays turns clicks into one typed array per column, from the same
-// cleaned values the portable path binds.
-func clickArrays(clicks []model.Click) ([]any, error) {
-	ncol := len(clickColumns)
-	row := make([]any, 0, ncol)
-	cols := make([]any, ncol)
+// cleaned values the portable path binds (clickRow).
+func clickArrays(clicks []*model.Click) ([]any, error) {
+	a := newColumnArrays(len(clicks))
+	for i, c := range clicks {
+		a.row = i
+		clickRow(a, c)
+		if err := a.endRow(); err != nil {
+			return nil, fmt.Errorf("click %s: %w", c.ID, err)
+		}
+	}
+	return a.cols, nil
+}
+
+// columnArrays is a cellSink writing row `row` of one array per column:
+// cols (in clickColumns order, as bind arguments) shares its backing
+// arrays with the per-type lists the sink fills.
+type columnArrays struct {
+	cols   []any
+	texts  [][]string
+	ints   [][]int64
+	bools  [][]bool
+	floats [][]float64
+	times  [][]pgtype.Timestamptz
+	kind   []byte // per column: t(ext), i(nt8), b(ool), f(loat8), z (timestamptz)
+	slot   []int  // per column: its index in the list of its kind
+
+	row, col int  // the cell being written
+	drift    bool // a cell of the wrong type, or a column too many
+}
+
+func newColumnArrays(n int) *columnArrays {
+	a := &columnArrays{cols: make([]any, len(pgClickTypes))}
 	for j, t := range pgClickTypes {
-		cols[j] = newColumn(t, len(clicks))
-	}
-	for i := range clicks {
-		row = clickValues(row[:0], &clicks[i])
-		for j, v := range row {
-			if err := setCell(cols[j], i, v); err != nil {
-				return nil, fmt.Errorf("click %s column %s: %w", clicks[i].ID, clickColumns[j], err)
-			}
+		switch t {
+		case "timestamptz[]":
+			a.add('z', len(a.times))
+			a.times = append(a.times, make([]pgtype.Timestamptz, n))
+			a.cols[j] = a.times[len(a.times)-1]
+		case "int8[]":
+			a.add('i', len(a.ints))
+			a.ints = append(a.ints, make([]int64, n))
+			a.cols[j] = a.ints[len(a.ints)-1]
+		case "bool[]":
+			a.add('b', len(a.bools))
+			a.bools = append(a.bools, make([]bool, n))
+			a.cols[j] = a.bools[len(a.bools)-1]
+		case "float8[]":
+			a.add('f', len(a.floats))
+			a.floats = append(a.floats, make([]float64, n))
+			a.cols[j] = a.floats[len(a.floats)-1]
+		default:
+			a.add('t', len(a.texts))
+			a.texts = append(a.texts, make([]string, n))
+			a.cols[j] = a.texts[len(a.texts)-1]
 		}
 	}
-	return cols, nil
+	return a
 }
 
-func newColumn(pgType string, n int) any {
-	switch pgType {
-	case "timestamptz[]":
-		return make([]*time.Time, n)
-	case "int8[]":
-		return make([]int64, n)
-	case "bool[]":
-		return make([]bool, n)
-	case "float8[]":
-		return make([]float64, n)
-	}
-	return make([]string, n)
+func (a *columnArrays) add(kind byte, slot int) {
+	a.kind = append(a.kind, kind)
+	a.slot = append(a.slot, slot)
 }
 
-// setCell stores v at row i of col; a mismatch means clickValues and
-// pgClickTypes drifted apart.
-func setCell(col any, i int, v any) error {
-	ok := true
-	switch col := col.(type) {
-	case []string:
-		col[i], ok = v.(string)
-	case []int64:
-		col[i], ok = v.(int64)
-	case []bool:
-		col[i], ok = v.(bool)
-	case []float64:
-		col[i], ok = v.(float64)
-	case []*time.Time:
-		if v != nil {
-			var t time.Time
-			t, ok = v.(time.Time)
-			col[i] = &t
-		}
+// next returns the slot of the current cell if its column is of kind k,
+// and moves on to the next cell.
+func (a *columnArrays) next(k byte) (int, bool) {
+	j := a.col
+	a.col++
+	if j >= len(a.kind) || a.kind[j] != k {
+		a.drift = true
+		return 0, false
 	}
-	if !ok {
-		return fmt.Errorf("unexpected value type %T", v)
+	return a.slot[j], true
+}
+
+func (a *columnArrays) text(s string) {
+	if i, ok := a.next('t'); ok {
+		a.texts[i][a.row] = s
 	}
+}
+
+func (a *columnArrays) int8(v int64) {
+	if i, ok := a.next('i'); ok {
+		a.ints[i][a.row] = v
+	}
+}
+
+func (a *columnArrays) bool(v bool) {
+	if i, ok := a.next('b'); ok {
+		a.bools[i][a.row] = v
+	}
+}
+
+func (a *columnArrays) float8(v float64) {
+	if i, ok := a.next('f'); ok {
+		a.floats[i][a.row] = v
+	}
+}
+
+func (a *columnArrays) timestamptz(t time.Time, valid bool) {
+	if i, ok := a.next('z'); ok {
+		a.times[i][a.row] = pgtype.Timestamptz{Time: t, Valid: valid}
+	}
+}
+
+// endRow checks the row matched the columns cell by cell; a mismatch means
+// clickRow and pgClickTypes drifted apart.
+func (a *columnArrays) endRow() error {
+	if a.drift || a.col != len(a.kind) {
+		return fmt.Errorf("%d cells do not fit the column types %v", a.col, pgClickTypes)
+	}
+	a.col = 0
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/kite-tracker/kite/internal/hot"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
-	"github.com/redis/go-redis/v9"
 )
 
 // strictWait bounds how long a strict-mode Record waits for its batch before
@@ -224,28 +223,4 @@ func (rec *Recorder) spoolEvents(evs []event, cs []*model.Click) {
 	if rec.pending.overCap() {
 		rec.pending.remove(cs)
 	}
-}
-
-// push writes events to Redis in one pipeline: the click hash with the
-// attribution TTL and the stream entry for the SQL writer.
-func (rec *Recorder) push(evs []event) error {
-	ctx, cancel := context.WithTimeout(context.Background(), rec.opt.RedisTimeout)
-	defer cancel()
-	pipe := rec.r.C.Pipeline()
-	for _, e := range evs {
-		key := rec.r.Key("click", e.ID)
-		switch e.Kind {
-		case kindClick:
-			pipe.HSet(ctx, key, "d", string(e.Click))
-		case kindLP:
-			// First LP click wins, as in SQL (the writer updates only a NULL lp_clicked_at).
-			pipe.HSetNX(ctx, key, "lp", e.At)
-			pipe.HSetNX(ctx, key, "o", e.OfferID)
-		}
-		pipe.Expire(ctx, key, rec.opt.AttributionTTL)
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: rec.streamKey, Values: e.streamValues()})
-	}
-	_, err := pipe.Exec(ctx)
-	rec.m.flushes.Inc()
-	return err
 }

@@ -220,31 +220,36 @@ func (w *Writer) commitOneByOne(ctx context.Context, msgs []redis.XMessage) (int
 }
 
 // decodeEntries splits stream entries into clicks to insert and LP events;
-// an LP event's click is inserted too, in case it overtook its click.
+// an LP event's click is inserted too, in case it overtook its click. Each
+// click is decoded straight into its place in clicks.
 func decodeEntries(msgs []redis.XMessage) (clicks []model.Click, lps []lpEvent, bad []string) {
+	clicks = make([]model.Click, len(msgs))
+	n := 0
 	for _, m := range msgs {
 		e, err := eventFromStream(m.Values)
 		if err != nil {
 			bad = append(bad, m.ID)
 			continue
 		}
-		c, err := e.decodeClick()
-		if err != nil {
+		c := &clicks[n]
+		if err := e.decodeInto(c); err != nil {
+			*c = model.Click{} // the slot is reused: leave no field behind
 			bad = append(bad, m.ID)
 			continue
 		}
 		if e.Kind == kindLP {
 			at, err := e.lpTime()
 			if err != nil {
+				*c = model.Click{}
 				bad = append(bad, m.ID)
 				continue
 			}
 			c.LPClickedAt = nil
-			lps = append(lps, lpEvent{Click: c, At: at, OfferID: e.OfferID})
+			lps = append(lps, lpEvent{Click: *c, At: at, OfferID: e.OfferID})
 		}
-		clicks = append(clicks, c)
+		n++
 	}
-	return clicks, lps, bad
+	return clicks[:n], lps, bad
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kite-tracker/kite/internal/model"
 )
 
@@ -23,11 +24,11 @@ import (
 // the statement write nothing, and the rules' transaction decides again.
 
 const changeSQL = `/* conversion.changeExisting */ WITH u AS (
-	UPDATE conversions SET %set FROM jsonb_populate_record(NULL::conversions, ?::jsonb) AS r
-	WHERE conversions.id = ? AND conversions.xmin::text = ? RETURNING conversions.id),
-q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, ?::jsonb)
+	UPDATE conversions SET %set FROM jsonb_populate_record(NULL::conversions, $1::jsonb) AS r
+	WHERE conversions.id = $2 AND conversions.xmin::text = $3 RETURNING conversions.id),
+q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, $4::jsonb)
 	WHERE EXISTS (SELECT 1 FROM u)),
-l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks, ?::jsonb)
+l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks, $5::jsonb)
 	WHERE EXISTS (SELECT 1 FROM u) RETURNING id)
 SELECT id FROM l`
 
@@ -75,7 +76,11 @@ func (s *Service) changeExisting(ctx context.Context, j *job, existing *model.Co
 		return applied{}, false, err
 	}
 	var logIDs []int64
-	err = s.db.WithContext(ctx).Raw(stmt, convDoc, conv.ID, version, out, logRow).Find(&logIDs).Error
+	err = withPgx(ctx, s.st, func(c *pgx.Conn) error {
+		rows, _ := c.Query(ctx, stmt, convDoc, conv.ID, version, out, logRow)
+		logIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
 	if err != nil || len(logIDs) != 1 {
 		return applied{}, false, err // changed meanwhile: the rules' transaction
 	}

@@ -42,7 +42,7 @@ func (f *fakeClicks) add(c *model.Click) {
 
 // fixture is a tracker with one network, offer, traffic source and campaign.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	st      *store.Store
 	svc     *Service
 	e       *echo.Echo
@@ -53,14 +53,14 @@ type fixture struct {
 	camp    model.Campaign
 }
 
-func create(t *testing.T, st *store.Store, v any) {
+func create(t testing.TB, st *store.Store, v any) {
 	t.Helper()
 	if err := st.DB.Create(v).Error; err != nil {
 		t.Fatalf("create %T: %v", v, err)
 	}
 }
 
-func newFixture(t *testing.T, tweak func(f *fixture)) *fixture {
+func newFixture(t testing.TB, tweak func(f *fixture)) *fixture {
 	t.Helper()
 	st := testenv.Store(t)
 	f := &fixture{t: t, st: st, clicks: &fakeClicks{m: map[string]*model.Click{}}}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kite-tracker/kite/internal/model"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
@@ -24,19 +25,18 @@ import (
 // by jsonb_populate_record(set), so Postgres types every column from the
 // table itself and one prepared statement serves any number of S2S rows.
 // SQLite keeps the plain gorm calls: it has no round trips to save.
-// Raw SQL is read with Find, not Scan: gorm's Scan renders the statement
-// with its values as text for a logger on every call, even a discarding one.
+// The statement runs on pgx directly (pgconn.go).
 
 const insertFirstSQL = `/* conversion.insertFirst */ WITH c AS (
-	INSERT INTO conversions (%c) SELECT %c FROM jsonb_populate_record(NULL::conversions, ?::jsonb)
+	INSERT INTO conversions (%c) SELECT %c FROM jsonb_populate_record(NULL::conversions, $1::jsonb)
 	ON CONFLICT (click_id, tid) DO NOTHING RETURNING id),
-q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, ?::jsonb)
+q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, $2::jsonb)
 	WHERE EXISTS (SELECT 1 FROM c)),
 e AS (SELECT %c, xmin::text AS row_version FROM conversions
-	WHERE click_id = ? AND tid = ? AND NOT EXISTS (SELECT 1 FROM c)),
+	WHERE click_id = $3 AND tid = $4 AND NOT EXISTS (SELECT 1 FROM c)),
 l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks,
-		?::jsonb || COALESCE((SELECT (?::jsonb -> e.status) || jsonb_build_object('conversion_id', e.id) FROM e), '{}'))
-	WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM e WHERE ?::jsonb -> e.status IS NOT NULL)
+		$5::jsonb || COALESCE((SELECT ($6::jsonb -> e.status) || jsonb_build_object('conversion_id', e.id) FROM e), '{}'))
+	WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM e WHERE $6::jsonb -> e.status IS NOT NULL)
 	RETURNING id)
 SELECT (SELECT id FROM l) AS log_id, EXISTS (SELECT 1 FROM c) AS inserted, e.*
 FROM (VALUES (1)) AS one LEFT JOIN e ON true`
@@ -46,10 +46,28 @@ FROM (VALUES (1)) AS one LEFT JOIN e ON true`
 // the existing conversion (seen at the statement's start) with its row
 // version, from which a change is computed.
 type firstRow struct {
-	LogID      *int64           `gorm:"column:log_id"`
-	Inserted   bool             `gorm:"column:inserted"`
-	RowVersion *string          `gorm:"column:row_version"`
-	Existing   model.Conversion `gorm:"embedded"`
+	LogID      *int64
+	Inserted   bool
+	RowVersion *string // nil: no existing conversion
+	Existing   model.Conversion
+}
+
+// runInsertFirst runs insertFirst's statement and reads its one row.
+func (s *Service) runInsertFirst(ctx context.Context, stmt string, args ...any) (firstRow, error) {
+	var g firstRow
+	fields, err := fieldsOf[model.Conversion]()
+	if err != nil {
+		return g, err
+	}
+	existing := newNullableRow(fields)
+	dest := append(append([]any{&g.LogID, &g.Inserted}, existing.dest...), &g.RowVersion)
+	err = withPgx(ctx, s.st, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, stmt, args...).Scan(dest...)
+	})
+	if err == nil && g.RowVersion != nil {
+		existing.into(ctx, &g.Existing)
+	}
+	return g, err
 }
 
 const outboxAndLogSQL = `/* conversion.insertOutboxAndLog */ WITH q AS (
@@ -99,14 +117,11 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	if err != nil {
 		return a, false, err
 	}
-	logOnly := logOnlyOutcomes(j)
-	var got []firstRow
-	err = s.db.WithContext(ctx).Raw(stmts[0], conv, out, j.in.clickID, j.in.tid, logRow, logOnly, logOnly).
-		Find(&got).Error
-	if err != nil || len(got) != 1 {
+	g, err := s.runInsertFirst(ctx, stmts[0], conv, out, j.in.clickID, j.in.tid, logRow, logOnlyOutcomes(j))
+	if err != nil {
 		return applied{}, false, err
 	}
-	switch g := got[0]; {
+	switch {
 	case g.Inserted && g.LogID != nil:
 		rp.ID = *g.LogID
 		*j.rp = rp

@@ -250,7 +250,7 @@ func (f *fixture) changedOf(t *testing.T, clickID string, convID int64) changed 
 }
 
 // process sends one postback of click clickID.
-func (f *fixture) process(t *testing.T, clickID string, v url.Values) Result {
+func (f *fixture) process(t testing.TB, clickID string, v url.Values) Result {
 	t.Helper()
 	q := url.Values{"subid": {clickID}, "tid": {"T1"}}
 	for k, vs := range v {
