@@ -323,7 +323,7 @@ func (g *clickGen) conversion(c *model.Click, now time.Time) model.Conversion {
 		ClickCreatedAt: &clickAt, CampaignID: c.CampaignID, StreamID: c.StreamID, OfferID: c.OfferID,
 		LandingID: c.LandingID, TrafficSourceID: c.TrafficSourceID, AffiliateNetworkID: c.AffiliateNetworkID,
 		Country: c.Country, DeviceType: c.DeviceType, OS: c.OS, Browser: c.Browser, Language: c.Language,
-		IsBot: c.IsBot, Params: "{}", CreatedAt: at, UpdatedAt: at}
+		IsBot: c.IsBot, ConnectionType: c.ConnectionType, ExternalID: c.ExternalID, SubID1: c.SubID1, Params: "{}", CreatedAt: at, UpdatedAt: at}
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
