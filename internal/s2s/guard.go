@@ -42,7 +42,9 @@ var blockedRanges = []netip.Prefix{
 	netip.MustParsePrefix("240.0.0.0/4"),
 	netip.MustParsePrefix("169.254.169.254/32"),
 	netip.MustParsePrefix("fd00:ec2::254/128"),
-	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 could smuggle any IPv4 address
+	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64 could smuggle any IPv4 address
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215), likewise
+	netip.MustParsePrefix("::/96"),          // IPv4-compatible (deprecated): ::7f00:1 spells 127.0.0.1
 }
 
 // IsBlocked reports whether ip is an address outgoing postbacks must not
