@@ -16,22 +16,32 @@ type cube struct {
 	dims    map[string]bool
 	timeCol string // "hour", or "day" for a daily cube
 	daily   string // the daily cube with the same keys, if any
+	// counters are the summed columns; empty: the click counters.
+	counters string
+}
+
+// counterColumns are the columns c sums.
+func (c cube) counterColumns() string {
+	if c.counters != "" {
+		return c.counters
+	}
+	return cubeCounters
 }
 
 // cubes are tried in order, smallest first; click_stats_hourly (every rollup
 // dimension) is the last resort before raw clicks. The narrow cubes are kept
 // by triggers (migration 0030) and compacted by the Maintainer.
 var cubes = []cube{
-	{"report_cube_entities", entityKeys, entityDims, "hour", "report_cube_entities_daily"},
-	{"report_cube_countries", countryKeys, countryDims, "hour", "report_cube_countries_daily"},
-	{"click_stats_hourly", nil, nil, "hour", ""},
+	{"report_cube_entities", entityKeys, entityDims, "hour", "report_cube_entities_daily", ""},
+	{"report_cube_countries", countryKeys, countryDims, "hour", "report_cube_countries_daily", ""},
+	{"click_stats_hourly", nil, nil, "hour", "", ""},
 }
 
 // dailyCubes are the daily siblings (migration 0031): whole UTC days of the
 // hourly cubes above, for the days of a range that fit one time bucket.
 var dailyCubes = []cube{
-	{"report_cube_entities_daily", entityKeys, entityDims, "day", ""},
-	{"report_cube_countries_daily", countryKeys, countryDims, "day", ""},
+	{"report_cube_entities_daily", entityKeys, entityDims, "day", "", ""},
+	{"report_cube_countries_daily", countryKeys, countryDims, "day", "", ""},
 }
 
 var (
@@ -81,8 +91,8 @@ func (p *plan) pickCube() cube {
 var cubeCounters = "clicks, campaign_unique_clicks, stream_unique_clicks, global_unique_clicks, bots, " +
 	"empty_referrers, lp_clicks, cost"
 
-func cubeSums() string {
-	parts := strings.Split(cubeCounters, ", ")
+func cubeSums(counters string) string {
+	parts := strings.Split(counters, ", ")
 	for i, c := range parts {
 		parts[i] = "SUM(" + c + ")"
 	}
@@ -93,7 +103,11 @@ func cubeSums() string {
 // since on into one row per key. Rows appended meanwhile by click writers
 // are left alone (they are not visible to the delete), so sums never change.
 func (m *Maintainer) CompactCubes(ctx context.Context, since time.Time) error {
-	for _, c := range append(append([]cube{}, cubes...), dailyCubes...) {
+	all := append(append([]cube{}, cubes...), dailyCubes...)
+	if m.st.IsPostgres() {
+		all = append(all, convDailyCubes()...)
+	}
+	for _, c := range all {
 		if c.keys == nil {
 			continue
 		}
@@ -110,11 +124,12 @@ func (m *Maintainer) CompactCubes(ctx context.Context, since time.Time) error {
 
 func (m *Maintainer) compactCube(ctx context.Context, c cube, since time.Time) error {
 	key := c.timeCol + ", " + strings.Join(c.keys, ", ")
-	cols := key + ", " + cubeCounters
+	cols := key + ", " + c.counterColumns()
+	sums := cubeSums(c.counterColumns())
 	db := m.st.DB.WithContext(ctx)
 	if m.st.IsPostgres() {
 		return db.Exec("/* report.compactCube */ WITH moved AS (DELETE FROM "+c.table+" WHERE "+c.timeCol+" >= ? RETURNING *) "+
-			"INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+cubeSums()+" FROM moved GROUP BY "+key, since).Error
+			"INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+sums+" FROM moved GROUP BY "+key, since).Error
 	}
 	// SQLite has one writer connection, so the transaction sees every row.
 	return db.Transaction(func(tx *gorm.DB) error {
@@ -122,7 +137,7 @@ func (m *Maintainer) compactCube(ctx context.Context, c cube, since time.Time) e
 		if err := tx.Raw("/* report.compactCube */ SELECT COALESCE(MAX(rowid), 0) FROM " + c.table).Row().Scan(&top); err != nil {
 			return err
 		}
-		err := tx.Exec("/* report.compactCube */ INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+cubeSums()+
+		err := tx.Exec("/* report.compactCube */ INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+sums+
 			" FROM "+c.table+" WHERE "+c.timeCol+" >= ? AND rowid <= ? GROUP BY "+key, since, top).Error
 		if err != nil {
 			return err

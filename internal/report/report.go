@@ -49,6 +49,10 @@ type Result struct {
 	// and "clicks" when raw clicks filled in hours the cube cannot split.
 	// For logs, benchmarks and tests.
 	Source string `json:"-"`
+	// ConvSource names where the conversion side was read: "conversions",
+	// or a conversion cube (convcube.go); "" when no conversion metric was
+	// asked for.
+	ConvSource string `json:"-"`
 }
 
 // Run builds a report. Bad requests come back as *echo.HTTPError (400).
@@ -80,7 +84,20 @@ func (r *Reports) Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.assemble(groups, order, names), nil
+	res := p.assemble(groups, order, names)
+	res.ConvSource = p.convSource(r.st.IsPostgres())
+	return res, nil
+}
+
+// convSource names the conversion side's table, for Result.ConvSource.
+func (p *plan) convSource(pg bool) string {
+	if !p.needConv {
+		return ""
+	}
+	if t := p.convCube(pg); t != "" {
+		return t
+	}
+	return "conversions"
 }
 
 // assemble applies HAVING filters, sorts, pages and adds the summary.

@@ -91,7 +91,11 @@ func (p *plan) sides(pg bool) []sideSpec {
 		out = append(out, p.clickSides(pg)...)
 	}
 	if p.needConv {
-		out = append(out, p.side(p.convGen(pg), convAggs(pg), clickFieldCount, nil))
+		if t := p.convCube(pg); t != "" {
+			out = append(out, p.convCubeSide(pg, t))
+		} else {
+			out = append(out, p.side(p.convGen(pg), convAggs(pg), clickFieldCount, nil))
+		}
 	}
 	return out
 }
