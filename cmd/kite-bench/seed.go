@@ -67,6 +67,10 @@ func envOr(key, def string) string {
 	return def
 }
 
+// compactEvery is how many batches the seed writes between compactions of
+// the report cubes' recent delta rows.
+const compactEvery = 100
+
 func seed(ctx context.Context, st *store.Store, o seedOptions) error {
 	rng := rand.New(rand.NewPCG(o.seed, o.seed*31+7))
 	cfg, err := seedConfig(ctx, st, rng, o.campaigns)
@@ -108,15 +112,23 @@ func seed(ctx context.Context, st *store.Store, o seedOptions) error {
 		n := min(o.batch, o.clicks-done)
 		b := make([]model.Click, n)
 		for i := range b {
-			b[i] = gen.click()
-			// Exactly o.conversions, spread evenly over the clicks.
 			k := done + i
+			b[i] = gen.click(float64(k) / float64(o.clicks))
+			// Exactly o.conversions, spread evenly over the clicks.
 			if (k+1)*o.conversions/o.clicks > k*o.conversions/o.clicks {
 				convs = append(convs, gen.conversion(&b[i], end))
 			}
 		}
 		batches <- b
 		done += n
+		if done%(o.batch*compactEvery) == 0 {
+			// A running Kite folds the cubes' delta rows every minute; do it
+			// as the load goes, for the last days (older ones are done).
+			since := start.Add(time.Duration(float64(done)/float64(o.clicks)*float64(end.Sub(start)))).AddDate(0, 0, -2)
+			if err := report.NewMaintainer(st, 0, quiet).CompactCubes(ctx, since); err != nil {
+				return err
+			}
+		}
 		if len(convs) >= 2000 {
 			t := time.Now()
 			if err := insertConversions(ctx, st, convs); err != nil {
@@ -149,7 +161,8 @@ func seed(ctx context.Context, st *store.Store, o seedOptions) error {
 	if st.IsPostgres() {
 		// Fresh statistics and no dead delta rows, as autovacuum would leave them.
 		for _, table := range []string{"report_cube_entities", "report_cube_countries", "report_cube_entities_daily",
-			"report_cube_countries_daily", "click_stats_hourly", "conversions", "clicks"} {
+			"report_cube_countries_daily", "report_cube_sub_id_1_daily", "report_conv_entities_daily",
+			"report_conv_countries_daily", "click_stats_hourly", "conversions", "clicks"} {
 			if err := st.DB.WithContext(ctx).Exec("VACUUM ANALYZE " + table).Error; err != nil {
 				return err
 			}
@@ -278,11 +291,18 @@ var (
 		model.StatusRejected, model.StatusRebill}
 )
 
-func (g *clickGen) click() model.Click {
+// click makes the click at share progress (0..1) of the run. Clicks come
+// day by day, as a tracker receives them (the rollups' rows then lie on disk
+// day by day too), in random order within a day, whose evenings are busier.
+func (g *clickGen) click(progress float64) model.Click {
 	r := g.rng
-	at := g.start.Add(time.Duration(r.Int64N(int64(g.span))))
+	day := g.start.Add(time.Duration(progress * float64(g.span))).Truncate(24 * time.Hour)
+	at := day.Add(time.Duration(r.Int64N(int64(24 * time.Hour))))
 	if r.IntN(3) == 0 { // evenings are busier
-		at = at.Truncate(24 * time.Hour).Add(time.Duration(17+r.IntN(6))*time.Hour + time.Duration(r.IntN(3600))*time.Second)
+		at = day.Add(time.Duration(17+r.IntN(6))*time.Hour + time.Duration(r.IntN(3600))*time.Second)
+	}
+	if at.Before(g.start) {
+		at = at.Add(24 * time.Hour)
 	}
 	if end := g.start.Add(g.span); at.After(end) {
 		at = at.Add(-24 * time.Hour)
