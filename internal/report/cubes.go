@@ -128,8 +128,17 @@ func (m *Maintainer) compactCube(ctx context.Context, c cube, since time.Time) e
 	sums := cubeSums(c.counterColumns())
 	db := m.st.DB.WithContext(ctx)
 	if m.st.IsPostgres() {
-		return db.Exec("/* report.compactCube */ WITH moved AS (DELETE FROM "+c.table+" WHERE "+c.timeCol+" >= ? RETURNING *) "+
-			"INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+sums+" FROM moved GROUP BY "+key, since).Error
+		// Only keys holding more than one row are rewritten: rewriting every
+		// row of the window each minute left the hourly cubes at 1-2 GB of
+		// dead rows for ~70 MB of live ones after a 10M-click load.
+		h, d := make([]string, 0, len(c.keys)+1), make([]string, 0, len(c.keys)+1)
+		for _, k := range append([]string{c.timeCol}, c.keys...) {
+			h, d = append(h, "h."+k), append(d, "d."+k)
+		}
+		return db.Exec("/* report.compactCube */ WITH dup AS (SELECT "+key+" FROM "+c.table+" WHERE "+c.timeCol+
+			" >= ? GROUP BY "+key+" HAVING COUNT(*) > 1), moved AS (DELETE FROM "+c.table+" h USING dup d WHERE h."+
+			c.timeCol+" >= ? AND ("+strings.Join(h, ", ")+") = ("+strings.Join(d, ", ")+") RETURNING h.*) "+
+			"INSERT INTO "+c.table+" ("+cols+") SELECT "+key+", "+sums+" FROM moved GROUP BY "+key, since, since).Error
 	}
 	// SQLite has one writer connection, so the transaction sees every row.
 	return db.Transaction(func(tx *gorm.DB) error {
