@@ -205,11 +205,21 @@ func (s *Service) updateConversion(j *job, conv *model.Conversion, transit bool)
 	conv.UpdatedAt = j.now
 }
 
+// rateMissLogged tells whether currency's missing rate was logged before,
+// and marks it logged.
+func (s *Service) rateMissLogged(currency string) bool {
+	_, seen := s.noRate.LoadOrStore(currency, true)
+	return seen
+}
+
 func (s *Service) setMoney(j *job, conv, existing *model.Conversion) {
 	conv.Payout, conv.Currency = price(j.in, j.offer, existing, j.snap.currency)
 	rev, ok := j.snap.revenue(conv.Payout, conv.Currency)
-	if !ok {
-		s.log.Warn("no currency rate: revenue counted 1:1", "currency", conv.Currency, "tracker_currency", j.snap.currency)
+	if !ok && !s.rateMissLogged(conv.Currency) {
+		// Once per currency: a network paying in it sends thousands a day,
+		// and each conversion keeps its currency and amount for a re-rating.
+		s.log.Warn("no currency rate: revenue counted 1:1 (logged once per currency)", "currency", conv.Currency,
+			"tracker_currency", j.snap.currency)
 	}
 	conv.Revenue = rev
 	if j.in.payout != nil && *j.in.payout != conv.Payout {

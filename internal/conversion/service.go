@@ -110,6 +110,7 @@ type Service struct {
 	spool      *postbackSpool // nil without SpoolDir
 	spoolM     *spoolMetrics
 	fullLogged atomic.Bool // "spool full" logged once per episode
+	noRate     sync.Map    // currencies logged as having no rate (once per process)
 }
 
 // NewService builds the service. clicks may be nil: clicks are then looked up
