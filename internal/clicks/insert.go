@@ -124,7 +124,7 @@ func applyBatch(ctx context.Context, st *store.Store, batch []model.Click, lps [
 	clicks := dedupe(batch)
 	if st.IsPostgres() {
 		n, err := applyBatchPG(ctx, st, clicks, lps)
-		if !errors.Is(err, errNotPgx) {
+		if !errors.Is(err, store.ErrNotPgx) {
 			return n, err
 		}
 	}

@@ -2,7 +2,6 @@ package clicks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
 )
@@ -24,10 +22,6 @@ import (
 // once per batch, not once per chunk). Same guarantees: one transaction,
 // ON CONFLICT DO NOTHING by (id, created_at), only RETURNING ids counted,
 // rows and rollup keys written in a fixed order.
-
-// errNotPgx means the store's driver is not pgx (never the case with
-// store.Open); the caller falls back to the portable path.
-var errNotPgx = errors.New("postgres connection is not pgx")
 
 // pgClickTypes are the array types of clickColumns, in order. Ids travel as
 // text and are cast, since pgx encodes Go strings as text.
@@ -81,22 +75,9 @@ func unnestArgs(types []string) string {
 // applyBatchPG is applyBatch on Postgres, in one pgx transaction on a
 // connection borrowed from the store's pool. clicks come from dedupe.
 func applyBatchPG(ctx context.Context, st *store.Store, clicks []*model.Click, lps []lpEvent) (int, error) {
-	sqlDB, err := st.DB.DB()
-	if err != nil {
-		return 0, err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
 	inserted := 0
-	err = conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errNotPgx
-		}
-		return pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error {
+	err := st.WithPgx(ctx, func(c *pgx.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 			n, err := pgApply(ctx, tx, clicks, lps)
 			inserted = n
 			return err

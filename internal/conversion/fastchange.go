@@ -76,7 +76,7 @@ func (s *Service) changeExisting(ctx context.Context, j *job, existing *model.Co
 		return applied{}, false, err
 	}
 	var logIDs []int64
-	err = withPgx(ctx, s.st, func(c *pgx.Conn) error {
+	err = s.st.WithPgx(ctx, func(c *pgx.Conn) error {
 		rows, _ := c.Query(ctx, stmt, convDoc, conv.ID, version, out, logRow)
 		logIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		return err

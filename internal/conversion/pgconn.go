@@ -2,44 +2,16 @@ package conversion
 
 import (
 	"context"
-	"errors"
 	"reflect"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/kite-tracker/kite/internal/store"
 	"gorm.io/gorm/schema"
 )
 
-// The fast path's statements run on the pooled connection's pgx.Conn, not
-// through gorm: gorm's statement building and reflective Scan cost as much
-// Go CPU as the statement's own round trip (a third of a postback's), and
-// pgx reads the columns straight into typed destinations. pgx still
+// The fast path's statements run on the pooled connection's pgx.Conn
+// (store.WithPgx), not through gorm: gorm's statement building and
+// reflective Scan cost as much Go CPU as the statement's own round trip (a
+// third of a postback's), and pgx reads the columns straight into typed destinations. pgx still
 // prepares each statement once per connection (its statement cache).
-
-// errNotPgx means the store's Postgres driver is not pgx (never the case with
-// store.Open).
-var errNotPgx = errors.New("postgres connection is not pgx")
-
-// withPgx runs fn on a connection borrowed from the store's pool.
-func withPgx(ctx context.Context, st *store.Store, fn func(*pgx.Conn) error) error {
-	sqlDB, err := st.DB.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errNotPgx
-		}
-		return fn(sc.Conn())
-	})
-}
 
 // nullableRow holds scan destinations for a model's columns when the row
 // may be absent (every column NULL, as from a LEFT JOIN): one pointer per

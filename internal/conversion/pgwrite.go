@@ -61,7 +61,7 @@ func (s *Service) runInsertFirst(ctx context.Context, stmt string, args ...any) 
 	}
 	existing := newNullableRow(fields)
 	dest := append(append([]any{&g.LogID, &g.Inserted}, existing.dest...), &g.RowVersion)
-	err = withPgx(ctx, s.st, func(c *pgx.Conn) error {
+	err = s.st.WithPgx(ctx, func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, stmt, args...).Scan(dest...)
 	})
 	if err == nil && g.RowVersion != nil {

@@ -3,7 +3,6 @@ package report
 import (
 	"maps"
 	"slices"
-	"strings"
 )
 
 // Conversion cubes (migration 0036, Postgres) hold conversions by the UTC
@@ -48,11 +47,7 @@ func (p *plan) convCube(pg bool) string {
 
 // convCubeSide is the conversion side read from the conversion cube t.
 func (p *plan) convCubeSide(pg bool, t string) sideSpec {
-	aggs := []string{}
-	for _, col := range strings.Split(convCounters, ", ") {
-		aggs = append(aggs, "SUM("+asDouble("h."+col, pg)+")")
-	}
-	aggs = append(aggs, "0") // orphans: only a join to raw clicks finds them
+	aggs := append(cubeAggs(convCounters, pg), "0") // orphans: only a join to raw clicks finds them
 	g := &gen{pg: pg, src: srcRollup, table: t, timeCol: midday(pg, "h.day"), span: p.span}
 	return p.side(g, aggs, clickFieldCount, p.dailyTimeClause())
 }

@@ -23,9 +23,12 @@ func rawClickAggs(pg bool) []string {
 	}
 }
 
-// rollupClickAggs read any cube: they share the counter columns.
-func rollupClickAggs(pg bool) []string {
-	out := strings.Split(cubeCounters, ", ")
+// rollupClickAggs read any click cube: they share the counter columns.
+func rollupClickAggs(pg bool) []string { return cubeAggs(cubeCounters, pg) }
+
+// cubeAggs sums a cube's counter columns, in order.
+func cubeAggs(counters string, pg bool) []string {
+	out := strings.Split(counters, ", ")
 	for i, c := range out {
 		out[i] = "SUM(" + asDouble("h."+c, pg) + ")"
 	}

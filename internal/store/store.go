@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -134,3 +136,29 @@ func (s *Store) Close() error {
 
 // IsPostgres tells hand-written SQL which dialect to speak.
 func (s *Store) IsPostgres() bool { return s.Dialect == Postgres }
+
+// ErrNotPgx means the Postgres driver under gorm is not pgx (never the case
+// with Open); callers then take their portable path.
+var ErrNotPgx = errors.New("postgres connection is not pgx")
+
+// WithPgx runs fn on the pgx connection of a connection borrowed from the
+// pool, for hot paths where gorm's statement building and reflective scans
+// cost as much as the round trip (click writer, postback fast path).
+func (s *Store) WithPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	sqlDB, err := s.DB.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return ErrNotPgx
+		}
+		return fn(sc.Conn())
+	})
+}
