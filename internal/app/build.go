@@ -60,8 +60,12 @@ func (a *App) build(ctx context.Context) error {
 		AllowPrivate: allowPrivate, ConnectTimeout: cfg.S2S.ConnectTimeout, Timeout: cfg.S2S.Timeout,
 		PerHost: cfg.S2S.PerHost, MaxAge: cfg.S2S.MaxAge, Workers: cfg.S2S.Workers,
 	}, a.Store, a.Log)
-	conv := conversion.NewService(conversion.Options{OnOutbox: outbox.Notify, TrustedProxies: trusted,
-		SpoolDir: filepath.Join(cfg.Clicks.SpoolDir, "postbacks")}, a.Store, a.Redis, rec, a.Log)
+	convOpt := conversion.Options{OnOutbox: outbox.Notify, TrustedProxies: trusted,
+		SpoolDir: filepath.Join(cfg.Clicks.SpoolDir, "postbacks")}
+	if cfg.S2S.Worker {
+		convOpt.Handoff = outbox // new conversions' S2S rows go straight to this node's sender
+	}
+	conv := conversion.NewService(convOpt, a.Store, a.Redis, rec, a.Log)
 	if err := conv.RegisterMetrics(a.registry); err != nil {
 		return err
 	}

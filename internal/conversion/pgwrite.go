@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/kite-tracker/kite/internal/model"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
@@ -18,7 +17,8 @@ import (
 // Postgres fast path. Every statement is a network round trip, and the
 // first postback of a click+tid (most of them) needs no decision but "insert":
 // it is written by one autocommit statement (conversion, S2S rows and log
-// line; no BEGIN, no COMMIT round trip). The same statement writes the log
+// line; no BEGIN, no COMMIT round trip), shared with the other postbacks
+// arriving meanwhile (groupwrite.go, pgbatch.go). The same statement writes the log
 // line of a repeat (30% of a network's postbacks) when the rules leave the
 // conversion as it is (logOnlyOutcomes says which existing statuses do), and
 // else answers the existing row for changeExisting. Rows go in as JSON documents read
@@ -27,47 +27,16 @@ import (
 // SQLite keeps the plain gorm calls: it has no round trips to save.
 // The statement runs on pgx directly (pgconn.go).
 
-const insertFirstSQL = `/* conversion.insertFirst */ WITH c AS (
-	INSERT INTO conversions (%c) SELECT %c FROM jsonb_populate_record(NULL::conversions, $1::jsonb)
-	ON CONFLICT (click_id, tid) DO NOTHING RETURNING id),
-q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, $2::jsonb)
-	WHERE EXISTS (SELECT 1 FROM c)),
-e AS (SELECT %c, xmin::text AS row_version FROM conversions
-	WHERE click_id = $3 AND tid = $4 AND NOT EXISTS (SELECT 1 FROM c)),
-l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks,
-		$5::jsonb || COALESCE((SELECT ($6::jsonb -> e.status) || jsonb_build_object('conversion_id', e.id) FROM e), '{}'))
-	WHERE EXISTS (SELECT 1 FROM c) OR EXISTS (SELECT 1 FROM e WHERE $6::jsonb -> e.status IS NOT NULL)
-	RETURNING id)
-SELECT (SELECT id FROM l) AS log_id, EXISTS (SELECT 1 FROM c) AS inserted, e.*
-FROM (VALUES (1)) AS one LEFT JOIN e ON true`
-
-// firstRow is what insertFirst's statement answers: the log line's id when
-// it wrote one (inserted, or the existing conversion stays as it is), and
-// the existing conversion (seen at the statement's start) with its row
-// version, from which a change is computed.
+// firstRow is what the insert-first statement (pgbatch.go) answers for a
+// postback: the log line's id when it wrote one (inserted, or the existing
+// conversion stays as it is), and the existing conversion (seen at the
+// statement's start) with its row version, from which a change is computed.
 type firstRow struct {
 	LogID      *int64
 	Inserted   bool
 	RowVersion *string // nil: no existing conversion
 	Existing   model.Conversion
-}
-
-// runInsertFirst runs insertFirst's statement and reads its one row.
-func (s *Service) runInsertFirst(ctx context.Context, stmt string, args ...any) (firstRow, error) {
-	var g firstRow
-	fields, err := fieldsOf[model.Conversion]()
-	if err != nil {
-		return g, err
-	}
-	existing := newNullableRow(fields)
-	dest := append(append([]any{&g.LogID, &g.Inserted}, existing.dest...), &g.RowVersion)
-	err = s.st.WithPgx(ctx, func(c *pgx.Conn) error {
-		return c.QueryRow(ctx, stmt, args...).Scan(dest...)
-	})
-	if err == nil && g.RowVersion != nil {
-		existing.into(ctx, &g.Existing)
-	}
-	return g, err
+	OutboxIDs  []int64 // of the S2S rows inserted, in their order
 }
 
 const outboxAndLogSQL = `/* conversion.insertOutboxAndLog */ WITH q AS (
@@ -75,17 +44,16 @@ const outboxAndLogSQL = `/* conversion.insertOutboxAndLog */ WITH q AS (
 INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks, ?::jsonb)
 RETURNING id`
 
-// pgStatements are the two statements above with their column lists, built
-// once from the models.
-var pgStatements = sync.OnceValues(func() ([2]string, error) {
-	conv, err1 := columnsOf[model.Conversion](true)
-	out, err2 := columnsOf[model.S2SOutbox](false)
-	logc, err3 := columnsOf[model.ReceivedPostback](false)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return [2]string{}, err
+// outboxAndLogStatement is the statement above with its column lists,
+// built once from the models.
+var outboxAndLogStatement = sync.OnceValues(func() (string, error) {
+	out, err1 := columnsOf[model.S2SOutbox](false)
+	logc, err2 := columnsOf[model.ReceivedPostback](false)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", err
 	}
-	r := strings.NewReplacer("%c", strings.Join(conv, ", "), "%o", strings.Join(out, ", "), "%r", strings.Join(logc, ", "))
-	return [2]string{r.Replace(insertFirstSQL), r.Replace(outboxAndLogSQL)}, nil
+	r := strings.NewReplacer("%o", strings.Join(out, ", "), "%r", strings.Join(logc, ", "))
+	return r.Replace(outboxAndLogSQL), nil
 })
 
 // insertFirst writes a postback in one statement when it finds no
@@ -98,10 +66,6 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	if s.rulesOnly || !s.st.IsPostgres() || decide(nil, j.in.status, j.policy(), j.upsell()).act != actInsert {
 		return a, false, nil
 	}
-	stmts, err := pgStatements()
-	if err != nil {
-		return a, false, err
-	}
 	a.conv = s.newConversion(j)
 	if a.conv.ID, err = s.ids.next(ctx, s.db); err != nil {
 		return a, false, err
@@ -110,6 +74,8 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	if j.click != nil {
 		rows = s2sRows(j.snap, j.click, a.conv, j.now)
 	}
+	h := s.reserveHandoff(rows)
+	defer h.release()
 	a.d, a.inserted, a.queued = decision{act: actInsert}, true, len(rows)
 	rp := *j.rp
 	rp.Outcome, rp.HTTPStatus, rp.ConversionID = outcomeOf(a.d, j.click != nil), http.StatusOK, &a.conv.ID
@@ -117,7 +83,8 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	if err != nil {
 		return a, false, err
 	}
-	g, err := s.runInsertFirst(ctx, stmts[0], conv, out, j.in.clickID, j.in.tid, logRow, logOnlyOutcomes(j))
+	g, err := s.group.write(ctx, &firstItem{clickID: j.in.clickID, tid: j.in.tid, convID: a.conv.ID,
+		conv: conv, out: out, log: logRow, logOnly: logOnlyOutcomes(j)})
 	if err != nil {
 		return applied{}, false, err
 	}
@@ -125,6 +92,9 @@ func (s *Service) insertFirst(ctx context.Context, j *job) (a applied, ok bool, 
 	case g.Inserted && g.LogID != nil:
 		rp.ID = *g.LogID
 		*j.rp = rp
+		if s.handOver(h, rows, g.OutboxIDs) {
+			a.queued = 0 // on their way: no claim needed
+		}
 		return a, true, nil
 	case g.RowVersion == nil:
 		return applied{}, false, nil // inserted concurrently, not yet visible: run the rules
@@ -196,7 +166,7 @@ func (s *Service) loggedUnchanged(j *job, existing *model.Conversion, logID int6
 // insertOutboxAndLog writes the S2S rows and the log line in one statement
 // (inside the rules' transaction) and sets rp.ID.
 func insertOutboxAndLog(tx *gorm.DB, rows []model.S2SOutbox, rp *model.ReceivedPostback) error {
-	stmts, err := pgStatements()
+	stmt, err := outboxAndLogStatement()
 	if err != nil {
 		return err
 	}
@@ -204,7 +174,7 @@ func insertOutboxAndLog(tx *gorm.DB, rows []model.S2SOutbox, rp *model.ReceivedP
 	if err != nil {
 		return err
 	}
-	return tx.Raw(stmts[1], out, logRow).Find(&rp.ID).Error
+	return tx.Raw(stmt, out, logRow).Find(&rp.ID).Error
 }
 
 // pgTime writes t as pgx would: UTC, cut (not rounded) to microseconds.

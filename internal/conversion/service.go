@@ -38,9 +38,12 @@ type Options struct {
 	JoinEvery  time.Duration // how often RunJoiner looks for clicks; default 10s
 	JoinBatch  int           // unattributed conversions looked at per round; default 200
 	JoinMaxAge time.Duration // unattributed conversions older than this are left alone; default 30 days
-	// MaxConcurrent bounds the postbacks applied at once (default 16): past
+	// MaxConcurrent bounds the postbacks applied at once (default 64): past
 	// it requests queue in memory instead of taking every pooled database
-	// connection, so the S2S worker and the joiner still get theirs.
+	// connection, so the S2S worker and the joiner still get theirs. First
+	// postbacks share groupInFlight connections, so only status changes
+	// (a tenth of a network's postbacks) hold one each; a larger bound lets
+	// more first postbacks share a statement.
 	MaxConcurrent int
 	// TrustedProxies are the proxies whose X-Forwarded-For / X-Real-IP name
 	// the sender (KITE_TRUSTED_PROXIES); empty = the TCP peer is the sender.
@@ -48,6 +51,10 @@ type Options struct {
 	// OnOutbox is called (never blocking) after a commit that queued S2S
 	// postbacks; wire it to s2s.Worker.Notify for sub-poll delivery latency.
 	OnOutbox func()
+	// Handoff, when set, takes the S2S rows of new conversions straight to
+	// this node's sender (s2s.Worker), which then needs no claim to send
+	// them; wire it only when this node runs the S2S worker.
+	Handoff Handoff
 	// SpoolDir is the local spool of postbacks accepted while the database
 	// is unavailable ("" = no spool: such postbacks are refused with 503).
 	// One directory per node.
@@ -75,7 +82,7 @@ func (o *Options) defaults() {
 		o.JoinBatch = 200
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 16
+		o.MaxConcurrent = 64
 	}
 	if o.JoinMaxAge <= 0 {
 		o.JoinMaxAge = 30 * 24 * time.Hour
@@ -91,6 +98,15 @@ func (o *Options) defaults() {
 	}
 }
 
+// Group commit of first postbacks (groupwrite.go): statements running at
+// once, and postbacks per statement. Two let one statement run while the
+// next gathers, and one stuck on a row lock does not stop the other; past
+// that, batches grow instead, which is what saves Postgres' time.
+const (
+	groupInFlight = 2
+	groupMaxBatch = 64
+)
+
 // Service is the conversion path. It is safe for concurrent use.
 type Service struct {
 	opt    Options
@@ -101,6 +117,7 @@ type Service struct {
 	log    *slog.Logger
 	cfg    *configCache
 	ids    idBlock       // conversion ids reserved for insertFirst (Postgres)
+	group  *groupWriter  // insertFirst's statements, shared by concurrent postbacks
 	slots  chan struct{} // MaxConcurrent
 	joinMu sync.Mutex
 	joinAt int64 // id cursor of the joiner, under joinMu
@@ -127,6 +144,7 @@ func NewService(opt Options, st *store.Store, r *hot.Redis, clicks ClickFinder, 
 	s.clicks = clicks
 	s.cfg = &configCache{s: s, ttl: opt.CacheTTL}
 	s.slots = make(chan struct{}, opt.MaxConcurrent)
+	s.group = &groupWriter{run: s.runBatch, maxInFlight: groupInFlight, maxBatch: groupMaxBatch}
 	if opt.SpoolDir != "" {
 		sp, err := openPostbackSpool(opt.SpoolDir, opt.SpoolMaxBytes)
 		if err != nil {

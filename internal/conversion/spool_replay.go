@@ -74,13 +74,20 @@ func newSpoolMetrics(sp *postbackSpool) *spoolMetrics {
 	}
 }
 
-// RegisterMetrics exposes the spool's counters (nothing without a spool).
+// RegisterMetrics exposes the group writer's and the spool's counters.
 func (s *Service) RegisterMetrics(reg prometheus.Registerer) error {
-	if s.spool == nil {
-		return nil
+	cs := []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kite_postback_group_statements_total",
+			Help: "Statements that wrote first postbacks (Postgres), each for one or more postbacks."},
+			func() float64 { n, _ := s.group.counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kite_postback_group_postbacks_total",
+			Help: "First postbacks written by those statements; divided by the statements, the group size."},
+			func() float64 { _, n := s.group.counts(); return float64(n) }),
 	}
-	m := s.spoolM
-	for _, c := range []prometheus.Collector{m.spooled, m.replayed, m.held, m.full, m.bytes} {
+	if m := s.spoolM; m != nil {
+		cs = append(cs, m.spooled, m.replayed, m.held, m.full, m.bytes)
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -20,6 +20,11 @@ import (
 // dies out (half: a steady trickle at most), and nothing is ever pulled
 // towards a host without a success.
 
+// A host found with nothing waiting is not looked at again for
+// emptyPullQuiet: on a healthy host every batch of successes would
+// otherwise cost an UPDATE that finds nothing.
+const emptyPullQuiet = time.Second
+
 // hostOf is the lower-cased hostname of a postback URL ("" when unparsable):
 // the key rows are pulled forward by.
 func hostOf(rawURL string) string {
@@ -47,10 +52,22 @@ func (w *Worker) catchUp(ctx context.Context, batch []outcome) {
 	}
 	pulled := int64(0)
 	for host, n := range successes {
-		got, err := pullForward(ctx, w.st, host, time.Now().UTC(), n*w.opt.CatchUp)
+		now := time.Now().UTC()
+		if at, ok := w.emptyPull[host]; ok && now.Sub(at) < emptyPullQuiet {
+			continue
+		}
+		got, err := pullForward(ctx, w.st, host, now, n*w.opt.CatchUp)
 		if err != nil {
 			w.log.Error("s2s catch-up", "host", host, "err", err)
 			continue
+		}
+		if got == 0 {
+			if len(w.emptyPull) > 1000 { // many hosts: forget, at worst one more UPDATE each
+				clear(w.emptyPull)
+			}
+			w.emptyPull[host] = now
+		} else {
+			delete(w.emptyPull, host)
 		}
 		if got > 0 {
 			w.log.Debug("s2s host answers again: waiting postbacks due now", "host", host, "rows", got)

@@ -94,6 +94,9 @@ func (w *Worker) recordBatch(ctx context.Context, batch []outcome) error {
 			delivered[o.r.lease] = append(delivered[o.r.lease], o.r.ID)
 		}
 	}
+	if w.st.IsPostgres() {
+		return w.recordBatchPg(ctx, now, batch, attempts)
+	}
 	return w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&attempts).Error; err != nil {
 			return err
@@ -110,13 +113,7 @@ func (w *Worker) recordBatch(ctx context.Context, batch []outcome) error {
 			if o.res.err == nil {
 				continue
 			}
-			status, next := w.nextState(o.r, now, o.res)
-			wait := 0 // waiting on backoff: a later success to its host may pull it forward
-			if status == statusDead {
-				w.log.Warn("s2s postback dead", "outbox_id", o.r.ID, "attempts", o.r.Attempts+1, "err", attempts[i].Error)
-			} else {
-				wait = 1
-			}
+			status, next, wait := w.failedState(o, now, attempts[i].Error)
 			err := tx.Exec(`/* s2s.recordBatch */ UPDATE s2s_outbox SET status = ?, attempts = attempts + 1,
 				next_attempt_at = ?, last_error = ?, host = ?, retry_wait = ?
 				WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`,
@@ -127,6 +124,18 @@ func (w *Worker) recordBatch(ctx context.Context, batch []outcome) error {
 		}
 		return nil
 	})
+}
+
+// failedState is what a failed attempt leaves of its row (nextState), and
+// retry_wait: 1 while it waits on a backoff, which a later success to its
+// host may pull forward (catchup.go); a dead row has nothing to wait for.
+func (w *Worker) failedState(o outcome, now time.Time, errText string) (status string, next time.Time, wait int32) {
+	status, next = w.nextState(o.r, now, o.res)
+	if status == statusDead {
+		w.log.Warn("s2s postback dead", "outbox_id", o.r.ID, "attempts", o.r.Attempts+1, "err", errText)
+		return status, next, 0
+	}
+	return status, next, 1
 }
 
 // dbTime scans a timestamp from either driver: Postgres gives time.Time, the

@@ -33,12 +33,19 @@ func (w *Worker) deliver(ctx context.Context, r claimed, done chan<- outcome) {
 	done <- outcome{r: r, at: at, res: w.send(ctx, r)}
 }
 
+// recordLinger is how long the recorder waits for more outcomes before
+// writing a batch: under load sends finish one by one, and a transaction
+// per one or two attempts cost Postgres more than the sends themselves.
+const recordLinger = 5 * time.Millisecond
+
 // recorder writes outcomes in batches until done is closed and drained. A
 // batch that fails to commit is only logged: its rows' leases run out and
 // they are sent again (at least once, never lost).
 func (w *Worker) recorder(ctx context.Context, done <-chan outcome) {
+	linger := time.NewTimer(recordLinger)
 	for o := range done {
 		batch := []outcome{o}
+		linger.Reset(recordLinger)
 	more:
 		for len(batch) < maxRecordBatch {
 			select {
@@ -47,7 +54,7 @@ func (w *Worker) recorder(ctx context.Context, done <-chan outcome) {
 					break more
 				}
 				batch = append(batch, o)
-			default:
+			case <-linger.C:
 				break more
 			}
 		}

@@ -13,6 +13,9 @@ import (
 	"gorm.io/gorm"
 )
 
+// claimLinger is how long a woken worker waits before claiming.
+const claimLinger = 2 * time.Millisecond
+
 // MinMaxAge is the shortest retry window: a traffic source may be down for a
 // weekend and must still get its postbacks.
 const MinMaxAge = 72 * time.Hour
@@ -74,6 +77,10 @@ type Worker struct {
 	log    *slog.Logger
 	client *http.Client
 	kick   chan struct{}
+	// emptyPull is when a catch-up last found none of a host's rows
+	// waiting; the recorder's goroutine alone uses it (catchup.go).
+	emptyPull map[string]time.Time
+	handoffState
 }
 
 // NewWorker builds a worker; call Run to start it.
@@ -84,7 +91,9 @@ func NewWorker(opt Options, st *store.Store, log *slog.Logger) *Worker {
 	}
 	client := NewClient(ClientOptions{AllowPrivate: opt.AllowPrivate, ConnectTimeout: opt.ConnectTimeout,
 		Timeout: opt.Timeout, PerHost: opt.PerHost, Resolver: opt.Resolver})
-	w := &Worker{opt: opt, st: st, log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1)}
+	w := &Worker{opt: opt, st: st, log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1),
+		emptyPull: map[string]time.Time{}}
+	w.handed = make(chan claimed, handoffCap)
 	if st != nil { // nil in tests of the pure parts
 		w.db = st.DB
 	}
@@ -104,8 +113,9 @@ func (w *Worker) Notify() {
 // than any send (the client's overall timeout) plus time to record it.
 func (w *Worker) lease() time.Duration { return w.opt.Timeout + 30*time.Second }
 
-// Run claims and sends due rows until ctx ends, then waits for the sends in
-// flight to finish and be recorded (they are not cut short) and returns nil.
+// Run claims and sends due rows, and sends the rows handed over
+// (handoff.go), until ctx ends, then waits for the sends in flight to
+// finish and be recorded (they are not cut short) and returns nil.
 func (w *Worker) Run(ctx context.Context) error {
 	slots := make(chan struct{}, w.opt.Workers)
 	sendCtx := context.WithoutCancel(ctx)
@@ -113,25 +123,36 @@ func (w *Worker) Run(ctx context.Context) error {
 	recorded := make(chan struct{})
 	go func() { defer close(recorded); w.recorder(sendCtx, done) }()
 	var wg sync.WaitGroup
-	defer func() { wg.Wait(); close(done); <-recorded }()
+	start := func(r claimed) {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			w.deliver(sendCtx, r, done)
+		}()
+	}
+	w.running.Store(true)
+	defer func() {
+		w.running.Store(false)
+		w.sendHanded(start) // handed over before the stop: sent now, not after their lease
+		wg.Wait()
+		close(done)
+		<-recorded
+	}()
 	tick := time.NewTicker(w.opt.Poll)
 	defer tick.Stop()
+	claimNow := true // false after taking handed rows: nothing new is due then
 	for {
 		full := false
-		if free := cap(slots) - len(slots); free > 0 && ctx.Err() == nil {
+		if free := cap(slots) - len(slots); claimNow && free > 0 && ctx.Err() == nil {
 			n := min(free, w.opt.Batch)
 			rows, err := claim(ctx, w.st, n, time.Now().UTC(), w.lease())
 			if err != nil && ctx.Err() == nil {
 				w.log.Error("claim s2s postbacks", "err", err)
 			}
 			for _, r := range rows {
-				slots <- struct{}{}
-				wg.Add(1)
-				go func(r claimed) {
-					defer wg.Done()
-					defer func() { <-slots }()
-					w.deliver(sendCtx, r, done)
-				}(r)
+				start(r)
 			}
 			full = len(rows) == n
 		}
@@ -139,13 +160,36 @@ func (w *Worker) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			w.sendHanded(start)
 			continue
 		}
+		claimNow = true
 		select {
 		case <-ctx.Done():
 			return nil
+		case r := <-w.handed:
+			w.reserved.Add(-1)
+			start(r)
+			w.sendHanded(start)
+			claimNow = false
 		case <-tick.C:
 		case <-w.kick:
+			// Commits come in bursts: let the next few land too, so
+			// that one claim takes them all.
+			time.Sleep(claimLinger)
+		}
+	}
+}
+
+// sendHanded starts the rows waiting in the hand-off queue.
+func (w *Worker) sendHanded(start func(claimed)) {
+	for {
+		select {
+		case r := <-w.handed:
+			w.reserved.Add(-1)
+			start(r)
+		default:
+			return
 		}
 	}
 }
