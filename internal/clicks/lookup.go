@@ -144,7 +144,7 @@ func (rec *Recorder) lookup(ctx context.Context, id string, withLP bool) (*model
 func (rec *Recorder) lookupRedis(ctx context.Context, id string, withLP bool) (*model.Click, error) {
 	ctx, cancel := context.WithTimeout(ctx, rec.opt.RedisTimeout)
 	defer cancel()
-	h, err := rec.r.C.HGetAll(ctx, rec.r.Key("click", id)).Result()
+	h, err := rec.hashes.Get(ctx, rec.r.Key("click", id))
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}

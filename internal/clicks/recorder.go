@@ -32,6 +32,7 @@ type Recorder struct {
 	spool   *spool
 	down    atomic.Bool // Redis failed: batches go to the spool until the replayer sees it back
 	m       recorderMetrics
+	hashes  *hot.HashReader // click hashes for Lookup, concurrent postbacks sharing round trips
 }
 
 type item struct {
@@ -52,6 +53,7 @@ func NewRecorder(opt Options, r *hot.Redis, st *store.Store, log *slog.Logger) *
 		pending:   newPendingIndex(),
 		spool:     newSpool(opt.SpoolDir, opt.Durability == DurabilityStrict),
 		m:         newRecorderMetrics(),
+		hashes:    hot.NewHashReader(r, opt.RedisTimeout),
 	}
 }
 
