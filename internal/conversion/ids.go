@@ -8,7 +8,7 @@ import (
 )
 
 // idBlockSize is how many conversion ids one sequence call reserves.
-const idBlockSize = 32
+const idBlockSize = 128
 
 // idBlock hands out conversion ids reserved from the Postgres sequence in
 // blocks: the insert-first statement needs the id before the insert (the S2S

@@ -147,14 +147,23 @@ func (s *Service) refused(ctx context.Context, rp *model.ReceivedPostback, b *ba
 }
 
 // logReceived writes a log line outside any transaction; a failure to log
-// must not change the answer, so it is only reported.
+// must not change the answer. The line of an answer the network keeps (a
+// refusal, an ignored status) waits in memory for the database
+// (unlogged.go); a 503's line is not kept, as that postback is spooled or
+// sent again, and logged then.
 func (s *Service) logReceived(ctx context.Context, rp *model.ReceivedPostback) {
 	if rp.HTTPStatus == 0 {
 		rp.HTTPStatus = http.StatusOK
 	}
-	if err := s.db.WithContext(ctx).Create(rp).Error; err != nil {
-		s.log.Error("log received postback", "err", err, "subid", rp.ClickID, "outcome", rp.Outcome)
+	err := s.db.WithContext(ctx).Create(rp).Error
+	if err == nil {
+		return
 	}
+	if rp.HTTPStatus < http.StatusInternalServerError && s.unlogged.keep(rp) {
+		s.log.Warn("log received postback: kept until the database answers", "err", err, "subid", rp.ClickID, "outcome", rp.Outcome)
+		return
+	}
+	s.log.Error("log received postback", "err", err, "subid", rp.ClickID, "outcome", rp.Outcome)
 }
 
 // refreshIfUnknownCampaign reloads the cached configuration once when the

@@ -128,6 +128,7 @@ type Service struct {
 	spoolM     *spoolMetrics
 	fullLogged atomic.Bool // "spool full" logged once per episode
 	noRate     sync.Map    // currencies logged as having no rate (once per process)
+	unlogged   unloggedLines
 }
 
 // NewService builds the service. clicks may be nil: clicks are then looked up

@@ -206,19 +206,21 @@ func (s *Service) probe(ctx context.Context) error {
 // RunSpool applies spooled postbacks, oldest first, whenever the database
 // answers, until ctx ends. Its first pass replays what an earlier process
 // left. It also loads the configuration, so keys can be checked in memory
-// if the database goes away before the first postback.
+// if the database goes away before the first postback, and writes the log
+// lines of refusals that waited for the database (unlogged.go).
 func (s *Service) RunSpool(ctx context.Context) error {
-	if s.spool == nil {
-		<-ctx.Done()
-		return nil
-	}
-	if _, err := s.cfg.get(ctx); err != nil {
-		s.log.Warn("load postback config for the spool", "err", err)
+	if s.spool != nil {
+		if _, err := s.cfg.get(ctx); err != nil {
+			s.log.Warn("load postback config for the spool", "err", err)
+		}
 	}
 	t := time.NewTicker(s.opt.ReplayEvery)
 	defer t.Stop()
 	for {
-		s.replaySpool(ctx)
+		if s.spool != nil {
+			s.replaySpool(ctx)
+		}
+		s.writeUnlogged(ctx)
 		select {
 		case <-ctx.Done():
 			return nil

@@ -3,6 +3,7 @@
 package faults
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -131,16 +132,41 @@ func TestPostgresOutage(t *testing.T) {
 	if !rg.pg.private {
 		t.Skip("no private PostgreSQL cluster could be made here; the shared one must not be stopped")
 	}
-	r := runOutage(t, rg, rg.pg.Stop, rg.pg.Start)
+	// Postbacks with a wrong key during the outage: answered 403 from the
+	// configuration in memory, and their log lines written after it.
+	var refusedIDs []string
+	refused403 := 0
+	stop := func() {
+		rg.pg.Stop()
+		for i := range 5 {
+			id := fmt.Sprintf("refused-in-outage-%d", i)
+			resp, err := http.Get(rg.nodes[0].url("/wrong-key/postback?status=lead&subid=" + id))
+			if err == nil {
+				if resp.StatusCode == http.StatusForbidden {
+					refused403++
+				}
+				resp.Body.Close()
+			}
+			refusedIDs = append(refusedIDs, id)
+		}
+	}
+	r := runOutage(t, rg, stop, rg.pg.Start)
+	refusedLogged, err := rg.db.waitStored("received_postbacks", "click_id", refusedIDs, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, p := r.clickTally, r.pbTally
-	ok := unanswered(r.clicks.loadStats) == 0 && nonRedirects(r.clicks.loadStats) == 0 &&
+	ok := refused403 == len(refusedIDs) && refusedLogged.lost == 0 &&
+		unanswered(r.clicks.loadStats) == 0 && nonRedirects(r.clicks.loadStats) == 0 &&
 		c.lost == 0 && c.duplicated == 0 && p.lost == 0 && p.duplicated == 0 && r.no503 == 0 && r.retry503 == 0 &&
 		r.pbQueued > 0 && r.pbSpooled == float64(r.pbQueued) && r.pbReplayed == r.pbSpooled &&
 		r.ready503 > 0 && r.readyOtherwise == 0 && r.readyAfter == http.StatusOK && unanswered(r.pbs.loadStats) == 0
 	verdict(t, ok, "clicks sent=%d answered=%d non302=%d stored=%d lost=%d duplicated=%d | "+
 		"postbacks sent=%d answered=%d accepted=%d (queued=%d) stored=%d lost=%d duplicated=%d 503+retry=%d 503-no-retry=%d | "+
-		"postback spool: spooled=%.0f replayed=%.0f | readyz during: 503=%d other=%d, after=%d",
+		"postback spool: spooled=%.0f replayed=%.0f | readyz during: 503=%d other=%d, after=%d | "+
+		"wrong key during: sent=%d 403=%d logged after=%d",
 		r.clicks.sent.Load(), r.clicks.answered.Load(), nonRedirects(r.clicks.loadStats), c.stored, c.lost, c.duplicated,
 		r.pbs.sent.Load(), r.pbs.answered.Load(), p.acked, r.pbQueued, p.stored, p.lost, p.duplicated, r.retry503, r.no503,
-		r.pbSpooled, r.pbReplayed, r.ready503, r.readyOtherwise, r.readyAfter)
+		r.pbSpooled, r.pbReplayed, r.ready503, r.readyOtherwise, r.readyAfter,
+		len(refusedIDs), refused403, refusedLogged.stored)
 }
