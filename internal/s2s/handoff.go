@@ -17,9 +17,18 @@ import (
 // over but never sent (the process died) is claimed by any node once the
 // lease runs out, exactly like a claimed row whose sender died.
 
-// handoffCap bounds the rows waiting in memory for a send slot; past it the
-// conversion path inserts rows due now, for the claim loop.
-const handoffCap = 1024
+// handoffPerWorker bounds the rows waiting in memory for a send slot, per
+// concurrent send; past it the conversion path inserts rows due now, for
+// the claim loop (which claims only as many rows as it has free slots). A
+// short queue keeps a handed row's wait far inside its lease even when the
+// receiver is slow.
+const handoffPerWorker = 8
+
+// leaseMargin is the least lease a handed row must have left when its send
+// starts: a send takes at most the client's timeout, and the row must be
+// recorded before anyone may claim it again. With less, it is not sent
+// here; it is claimed once its lease ends.
+const leaseMargin = 5 * time.Second
 
 // Reserve books places for n rows and tells the lease they are to be
 // inserted with; ok=false: the worker is not running or is behind, so the
@@ -28,7 +37,7 @@ func (w *Worker) Reserve(n int) (lease time.Time, ok bool) {
 	if n <= 0 || !w.running.Load() {
 		return time.Time{}, false
 	}
-	if w.reserved.Add(int64(n)) > handoffCap {
+	if w.reserved.Add(int64(n)) > int64(cap(w.handed)) {
 		w.reserved.Add(-int64(n))
 		return time.Time{}, false
 	}
@@ -53,5 +62,15 @@ func (w *Worker) Deliver(lease time.Time, rows []model.S2SOutbox) {
 type handoffState struct {
 	running  atomic.Bool  // Run is taking handed rows
 	reserved atomic.Int64 // places booked, handed rows not yet sending included
-	handed   chan claimed // cap handoffCap
+	handed   chan claimed // cap Workers * handoffPerWorker
+}
+
+// startHanded starts a handed row's send if its lease leaves time for it.
+func (w *Worker) startHanded(r claimed, start func(claimed)) {
+	w.reserved.Add(-1)
+	if time.Until(r.lease) < w.opt.Timeout+leaseMargin {
+		w.log.Warn("s2s hand-off: lease too short to send; the row is claimed when it ends", "outbox_id", r.ID)
+		return
+	}
+	start(r)
 }

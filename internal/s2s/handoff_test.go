@@ -92,7 +92,7 @@ func TestHandoffDeliversLeasedRowsOnce(t *testing.T) {
 func TestReserveBounded(t *testing.T) {
 	w := NewWorker(testOptions(), nil, nil)
 	w.running.Store(true)
-	if _, ok := w.Reserve(handoffCap); !ok {
+	if _, ok := w.Reserve(cap(w.handed)); !ok {
 		t.Fatal("Reserve(cap) refused")
 	}
 	if _, ok := w.Reserve(1); ok {
@@ -104,5 +104,24 @@ func TestReserveBounded(t *testing.T) {
 	}
 	if _, ok := w.Reserve(0); ok {
 		t.Fatal("Reserve(0) accepted")
+	}
+}
+
+// TestHandedRowWithShortLeaseIsNotSent: a handed row whose lease has less
+// left than a send may take is left to be claimed when the lease ends, so it
+// can never be sent by two senders.
+func TestHandedRowWithShortLeaseIsNotSent(t *testing.T) {
+	w := NewWorker(testOptions(), nil, nil)
+	var started []int64
+	start := func(r claimed) { started = append(started, r.ID) }
+	for _, r := range []claimed{
+		{ID: 1, lease: time.Now().Add(w.lease())},
+		{ID: 2, lease: time.Now().Add(w.opt.Timeout)}, // waited too long in the queue
+	} {
+		w.reserved.Add(1)
+		w.startHanded(r, start)
+	}
+	if len(started) != 1 || started[0] != 1 || w.reserved.Load() != 0 {
+		t.Errorf("started %v with %d places booked, want only row 1 and none", started, w.reserved.Load())
 	}
 }

@@ -93,7 +93,7 @@ func NewWorker(opt Options, st *store.Store, log *slog.Logger) *Worker {
 		Timeout: opt.Timeout, PerHost: opt.PerHost, Resolver: opt.Resolver})
 	w := &Worker{opt: opt, st: st, log: log.With("component", "s2s"), client: client, kick: make(chan struct{}, 1),
 		emptyPull: map[string]time.Time{}}
-	w.handed = make(chan claimed, handoffCap)
+	w.handed = make(chan claimed, opt.Workers*handoffPerWorker)
 	if st != nil { // nil in tests of the pure parts
 		w.db = st.DB
 	}
@@ -168,8 +168,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case r := <-w.handed:
-			w.reserved.Add(-1)
-			start(r)
+			w.startHanded(r, start)
 			w.sendHanded(start)
 			claimNow = false
 		case <-tick.C:
@@ -186,8 +185,7 @@ func (w *Worker) sendHanded(start func(claimed)) {
 	for {
 		select {
 		case r := <-w.handed:
-			w.reserved.Add(-1)
-			start(r)
+			w.startHanded(r, start)
 		default:
 			return
 		}
