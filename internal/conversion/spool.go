@@ -2,10 +2,13 @@ package conversion
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,10 +37,15 @@ const (
 var errSpoolFull = errors.New("postback spool full")
 
 // spooledPostback is everything Process needs to apply a postback later,
-// plus the time it was received. One JSON line each.
+// plus the time it was received. One JSON line each. The postback key is
+// kept only as its SHA-256 (a copied spool file must not hand out the key
+// that lets anyone post conversions); replay finds the configured key or
+// network token with that hash (keyFor). Key is read from spools written
+// before the hash.
 type spooledPostback struct {
 	At       time.Time  `json:"at"`
-	Key      string     `json:"key"`
+	KeyHash  string     `json:"key_sha256,omitempty"`
+	Key      string     `json:"key,omitempty"`
 	Method   string     `json:"method"`
 	RemoteIP string     `json:"ip"`
 	Raw      string     `json:"raw"`
@@ -45,11 +53,49 @@ type spooledPostback struct {
 }
 
 func spooled(pb Postback, at time.Time) spooledPostback {
-	return spooledPostback{At: at, Key: pb.Key, Method: pb.Method, RemoteIP: pb.RemoteIP, Raw: pb.Raw, Values: pb.Values}
+	values := pb.Values
+	if values.Has("key") { // /postback?key=...
+		values = maps.Clone(values)
+		values.Del("key")
+	}
+	return spooledPostback{At: at, KeyHash: keyHash(pb.Key), Method: pb.Method, RemoteIP: pb.RemoteIP, Raw: pb.Raw,
+		Values: values}
 }
 
-func (r spooledPostback) postback() Postback {
-	return Postback{Key: r.Key, Method: r.Method, RemoteIP: r.RemoteIP, Raw: r.Raw, Values: r.Values}
+// postback rebuilds the request with the key that snap knows by the hash
+// ("" when none: Process refuses it as an invalid key, and logs it).
+func (r spooledPostback) postback(snap *snapshot) Postback {
+	key := r.Key
+	if key == "" {
+		key = snap.keyFor(r.KeyHash)
+	}
+	return Postback{Key: key, Method: r.Method, RemoteIP: r.RemoteIP, Raw: r.Raw, Values: r.Values}
+}
+
+// keyHash is the hex SHA-256 of a postback key ("" for none).
+func keyHash(key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// keyFor is the tracker's postback key or the network token whose hash is
+// hash; "" when none is (any more).
+func (snap *snapshot) keyFor(hash string) string {
+	if hash == "" || snap == nil {
+		return ""
+	}
+	if snap.postbackKey != "" && keyHash(snap.postbackKey) == hash {
+		return snap.postbackKey
+	}
+	for token := range snap.byToken {
+		if keyHash(token) == hash {
+			return token
+		}
+	}
+	return ""
 }
 
 // postbackSpool is the local, fsynced, append-only file of postbacks that

@@ -379,7 +379,12 @@ func (s *Service) replayBatch(ctx context.Context, batch []spooledAt) []int64 {
 func (s *Service) replayOne(ctx context.Context, rec spooledPostback) bool {
 	for attempt := 1; ; attempt++ {
 		pctx, cancel := context.WithTimeout(withReceivedAt(ctx, rec.At), replayTimeout)
-		_, err := s.Process(pctx, rec.postback())
+		var err error
+		if snap, cerr := s.cfg.get(pctx); cerr != nil {
+			err = echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(cerr)
+		} else {
+			_, err = s.Process(pctx, rec.postback(snap))
+		}
 		cancel()
 		var he *echo.HTTPError
 		if err == nil || (errors.As(err, &he) && he.Code < http.StatusInternalServerError) {

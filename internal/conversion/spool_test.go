@@ -18,11 +18,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/kite-tracker/kite/internal/model"
 )
 
 func testRecord(i int) spooledPostback {
-	return spooledPostback{At: time.Unix(1700000000+int64(i), 0).UTC(), Key: testKey, Method: "GET", RemoteIP: "203.0.113.7",
-		Raw: "GET /***/postback?tid=" + strconv.Itoa(i), Values: url.Values{"subid": {"x"}, "tid": {strconv.Itoa(i)}}}
+	return spooled(Postback{Key: testKey, Method: "GET", RemoteIP: "203.0.113.7",
+		Raw: "GET /***/postback?tid=" + strconv.Itoa(i), Values: url.Values{"subid": {"x"}, "tid": {strconv.Itoa(i)}}},
+		time.Unix(1700000000+int64(i), 0).UTC())
 }
 
 // readAll rotates the spool and reads every waiting postback, in order.
@@ -93,7 +95,7 @@ func TestSpoolBacklogAndOrder(t *testing.T) {
 	if got := tids(recs); skipped != 0 || len(got) != 3 || got[0] != "1" || got[1] != "2" || got[2] != "3" {
 		t.Fatalf("read %v (%d skipped), want [1 2 3]", got, skipped)
 	}
-	if !recs[0].At.Equal(testRecord(1).At) || recs[0].postback().Key != testKey {
+	if !recs[0].At.Equal(testRecord(1).At) || recs[0].postback(&snapshot{postbackKey: testKey}).Key != testKey {
 		t.Fatalf("record lost its time or key: %+v", recs[0])
 	}
 	files, _ := sp.rotate()
@@ -256,5 +258,49 @@ func TestUnreachable(t *testing.T) {
 		if got := unreachable(c.err); got != c.want {
 			t.Errorf("%s: unreachable(%v) = %v, want %v", c.name, c.err, got, c.want)
 		}
+	}
+}
+
+// TestSpoolKeepsNoKey: a spooled postback keeps its key only as a hash, in
+// the file and in its values (?key=), and replay finds the configured key or
+// network token by it; a key no longer configured comes back empty (refused
+// as invalid then); a record from before the hash keeps working.
+func TestSpoolKeepsNoKey(t *testing.T) {
+	snap := &snapshot{postbackKey: testKey, byToken: map[string]*model.AffiliateNetwork{"net-token-1": {ID: 7}}}
+	tests := []struct {
+		name, key, want string
+	}{
+		{"tracker key", testKey, testKey},
+		{"network token", "net-token-1", "net-token-1"},
+		{"key since changed", "old-key-123", ""},
+		{"no key", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sp, err := openPostbackSpool(t.TempDir(), 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := spooled(Postback{Key: tt.key, Method: "GET", Values: url.Values{"subid": {"x"}, "key": {tt.key}}}, time.Now().UTC())
+			mustAppend(t, sp, false, rec)
+			files, _ := sp.rotate()
+			for _, f := range files {
+				raw, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.key != "" && strings.Contains(string(raw), tt.key) {
+					t.Fatalf("the spool file holds the key: %s", raw)
+				}
+				_ = sp.done(f)
+			}
+			if got := rec.postback(snap); got.Key != tt.want || got.Values.Has("key") {
+				t.Errorf("replayed key %q (values %v), want %q and no key value", got.Key, got.Values, tt.want)
+			}
+		})
+	}
+	old := spooledPostback{Key: testKey, Method: "GET"} // written before the hash
+	if got := old.postback(snap).Key; got != testKey {
+		t.Errorf("old record: key %q, want %q", got, testKey)
 	}
 }
