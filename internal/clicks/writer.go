@@ -31,7 +31,11 @@ type Writer struct {
 	stream    string
 	dead      string
 	lastClaim time.Time
-	m         writerMetrics
+	// ownClean says this consumer holds no pending entry of its own: every
+	// batch it read was acknowledged. Only then may a step skip asking for
+	// its own pending entries, a Redis round trip per batch.
+	ownClean bool
+	m        writerMetrics
 }
 
 // NewWriter builds a writer; Run does the work.
@@ -58,8 +62,14 @@ func (w *Writer) Run(ctx context.Context) error {
 	}
 	w.forgetIdleConsumers(ctx)
 	for ctx.Err() == nil {
-		if _, err := w.step(ctx, true); err != nil {
+		start := time.Now()
+		n, err := w.step(ctx, true)
+		switch {
+		case err != nil:
 			sleep(ctx, 500*time.Millisecond)
+		case n > 0 && n < w.opt.WriterBatch:
+			// A part batch: let clicks gather before the next one (see WriterLinger).
+			sleep(ctx, w.opt.WriterLinger-time.Since(start))
 		}
 	}
 	dctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
@@ -97,11 +107,13 @@ func (w *Writer) forgetIdleConsumers(ctx context.Context) {
 }
 
 // step commits one batch: this consumer's own pending entries first (a
-// failed batch is retried), then entries a dead consumer left pending, then
-// new ones. It returns how many entries it committed.
+// failed batch is retried; asked for only after a start or a failure, see
+// ownClean), then entries a dead consumer left pending, then new ones. It
+// returns how many entries it committed.
 func (w *Writer) step(ctx context.Context, block bool) (int, error) {
 	msgs, err := w.next(ctx, block)
 	if err != nil {
+		w.ownClean = false // a read may have failed after Redis handed us entries
 		if strings.Contains(err.Error(), "NOGROUP") {
 			// Redis lost the stream (restart without persistence, flush): start the group again.
 			err = w.ensureGroup(ctx)
@@ -115,6 +127,7 @@ func (w *Writer) step(ctx context.Context, block bool) (int, error) {
 		return 0, nil
 	}
 	if err := w.commit(ctx, msgs); err != nil {
+		w.ownClean = false
 		w.m.errors.Inc()
 		w.log.Error("click batch not stored, will retry", "entries", len(msgs), "err", err)
 		return 0, err
@@ -123,9 +136,12 @@ func (w *Writer) step(ctx context.Context, block bool) (int, error) {
 }
 
 func (w *Writer) next(ctx context.Context, block bool) ([]redis.XMessage, error) {
-	own, err := w.read(ctx, "0", -1)
-	if err != nil || len(own) > 0 {
-		return own, err
+	if !w.ownClean {
+		own, err := w.read(ctx, "0", -1)
+		if err != nil || len(own) > 0 {
+			return own, err
+		}
+		w.ownClean = true
 	}
 	if time.Since(w.lastClaim) > w.opt.ClaimIdle/2 {
 		w.lastClaim = time.Now()
