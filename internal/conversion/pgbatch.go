@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/kite-tracker/kite/internal/model"
 )
 
@@ -66,11 +67,24 @@ var batchStatement = sync.OnceValues(func() (string, error) {
 func (s *Service) maxBatchWait() time.Duration { return s.opt.QueueAfter }
 
 // runBatch writes batch in one statement and gives every item its firstRow,
-// or the statement's error.
+// or the statement's error. A statement Postgres refuses (an error of the
+// data, not of the connection) is tried again item by item, so that one
+// postback it cannot take does not fail the others that shared its batch.
 func (s *Service) runBatch(batch []*firstItem) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.maxBatchWait())
 	defer cancel()
-	if err := s.insertBatch(ctx, batch); err != nil {
+	err := s.insertBatch(ctx, batch)
+	var refused *pgconn.PgError
+	if err != nil && len(batch) > 1 && errors.As(err, &refused) && !unreachable(err) {
+		s.log.Warn("postback group statement refused; writing its postbacks one by one", "postbacks", len(batch), "err", err)
+		for _, it := range batch {
+			if err := s.insertBatch(ctx, []*firstItem{it}); err != nil {
+				it.res, it.err = firstRow{}, err
+			}
+		}
+		return
+	}
+	if err != nil {
 		for _, it := range batch {
 			it.res, it.err = firstRow{}, err
 		}

@@ -175,3 +175,24 @@ func TestHandoffRefusedLeavesRowsDue(t *testing.T) {
 		t.Errorf("rows %+v, handed %d, woken %d: want one row due now, none handed, one wake-up", rows, len(h.received), woken)
 	}
 }
+
+// TestRefusedGroupRetriesOneByOne: when Postgres refuses a group statement
+// because of one postback's data, its batch-mates are written one by one
+// and answered as usual; only the one it cannot take fails.
+func TestRefusedGroupRetriesOneByOne(t *testing.T) {
+	f := newFixture(t, nil)
+	if !f.st.IsPostgres() {
+		t.Skip("the grouped statement is the Postgres fast path")
+	}
+	poisoned := &firstItem{clickID: "poisoned", convID: -1, conv: `{"id": -1}`, out: "[]", log: "{}", logOnly: "{}"}
+	run := f.svc.group.run
+	f.svc.group.run = func(b []*firstItem) { run(append(b, poisoned)) } // its conversion has no click_id: NOT NULL
+	c := f.click(true)
+	code, body := f.do(http.MethodGet, fmt.Sprintf("/%s/postback?subid=%s&status=lead", testKey, c.ID), "", "", "")
+	if code != http.StatusOK || len(f.conversions(c.ID)) != 1 {
+		t.Fatalf("the good postback: %d %s, %d conversions; want 200 and 1", code, body, len(f.conversions(c.ID)))
+	}
+	if poisoned.err == nil {
+		t.Error("the poisoned item: no error")
+	}
+}
