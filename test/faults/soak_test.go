@@ -4,6 +4,7 @@ package faults
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 )
@@ -19,7 +20,11 @@ func TestSoak(t *testing.T) {
 	if total == 0 {
 		t.Skip("set FAULTS_SOAK=10m (scripts/soak.sh) to run the soak")
 	}
-	rg := newRig(t, 1, nil)
+	var extra map[string]string
+	if addr := os.Getenv("FAULTS_DEBUG_LISTEN"); addr != "" { // pprof of the node, to see where a soak's CPU goes
+		extra = map[string]string{"KITE_DEBUG_LISTEN": addr}
+	}
+	rg := newRig(t, 1, extra)
 	n := rg.nodes[0]
 	clicks := startClicks(rg.nodes, rg.camp.alias, rate("FAULTS_SOAK_CLICK_RATE", 5000))
 	pbs := startPostbacks(rg.nodes, clicks, rate("FAULTS_SOAK_POSTBACK_RATE", 100))
