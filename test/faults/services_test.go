@@ -71,8 +71,12 @@ func (r *redisServer) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0"
 // Start runs redis-server on its port and waits until it accepts.
 func (r *redisServer) Start() {
 	r.t.Helper()
+	aof := "yes" // FAULTS_REDIS_AOF=no: without it, to tell what AOF costs a soak
+	if os.Getenv("FAULTS_REDIS_AOF") == "no" {
+		aof = "no"
+	}
 	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "yes", "--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"))
+		"--save", "", "--appendonly", aof, "--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"))
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("start redis: %v", err)
 	}
