@@ -75,8 +75,13 @@ func (r *redisServer) Start() {
 	if os.Getenv("FAULTS_REDIS_AOF") == "no" {
 		aof = "no"
 	}
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", aof, "--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"))
+	args := []string{"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", aof, "--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"),
+		// as docker-compose.yml runs it: no rewrite of gigabytes during a run
+		"--auto-aof-rewrite-min-size", "4gb", "--no-appendfsync-on-rewrite", "yes"}
+	// FAULTS_REDIS_ARGS: more settings, e.g. "--no-appendfsync-on-rewrite yes" (split on spaces).
+	args = append(args, strings.Fields(os.Getenv("FAULTS_REDIS_ARGS"))...)
+	r.cmd = exec.Command("redis-server", args...)
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("start redis: %v", err)
 	}
