@@ -19,7 +19,8 @@
 #   BENCH_PARTS=go,clicks,postbacks,report   which parts to run
 #   DURATION=15s        each click load run (baseline flat out, Kite flat out, Kite at RATE)
 #   RATE=5000           the fixed click rate for p50/p99
-#   PB_DURATION=10s     the postback load
+#   PB_DURATION=10s     each postback load run (flat out, then at PB_RATE)
+#   PB_RATE=2000        the fixed postback rate for p50/p99 (the issue's throughput target)
 #   BENCH_CLICKS=200000 clicks seeded for the report benchmark (the issue's target is stated for 10,000,000)
 #   BENCH_STRICT=0      1: exit 1 when a target is missed
 set -uo pipefail
@@ -31,6 +32,7 @@ PARTS=${BENCH_PARTS:-go,clicks,postbacks,report}
 DURATION=${DURATION:-15s}
 RATE=${RATE:-5000}
 PB_DURATION=${PB_DURATION:-10s}
+PB_RATE=${PB_RATE:-2000}
 BENCH_CLICKS=${BENCH_CLICKS:-200000}
 STRICT=${BENCH_STRICT:-0}
 export DURATION RATE
@@ -258,18 +260,26 @@ part_postbacks() {
     psql "$KDB" -Atqc "SELECT id FROM clicks ORDER BY created_at DESC LIMIT 20000" >"$ids"
   fi
   say ""
-  say "c) Postbacks (issue 4): flat out for $PB_DURATION against $(wc -l <"$ids") recorded clicks, 30% duplicates,"
-  say "   10% lead->sale upgrades; S2S to a local receiver through the traffic source's postback URL"
+  say "c) Postbacks (issue 4): $(wc -l <"$ids") recorded clicks, 30% duplicates, 10% lead->sale upgrades; S2S to a"
+  say "   local receiver through the traffic source's postback URL. Throughput flat out for $PB_DURATION (32"
+  say "   connections: its latency is mostly queueing, 32 / throughput); latency at a fixed $PB_RATE/s for $PB_DURATION,"
+  say "   from each postback's scheduled start"
   timeout 300 bin/kite-bench postbacks -url "http://127.0.0.1:$KPORT" -key "$PB_KEY" -clicks "$ids" \
     -duration "$PB_DURATION" -receiver "127.0.0.1:$RPORT" -drain 20s | tee "$out"
   local rps p50 p99 s2s95 got want errs
   rps=$(field rps "$out"); p50=$(field p50_ms "$out"); p99=$(field p99_ms "$out"); errs=$(field errors "$out")
   s2s95=$(field s2s_p95_ms "$out"); got=$(field s2s_delivered "$out"); want=$(field s2s_expected "$out")
   say "   $(grep '^status ' "$out" | head -1)"
-  say "   throughput ${rps:-?}/s, p50 ${p50:-?} ms, p99 ${p99:-?} ms, errors ${errs:-?}"
+  say "   flat out: throughput ${rps:-?}/s, p50 ${p50:-?} ms, p99 ${p99:-?} ms, errors ${errs:-?}"
   say "   S2S delivered ${got:-?} of ${want:-?} distinct postbacks, p95 ${s2s95:-?} ms"
+  local fixed="$work/postbacks-fixed.out" frps fp50 fp99 ferrs
+  sleep 2 # the receiver's port is free again; tids of a new run differ
+  timeout 300 bin/kite-bench postbacks -url "http://127.0.0.1:$KPORT" -key "$PB_KEY" -clicks "$ids" \
+    -duration "$PB_DURATION" -rate "$PB_RATE" -receiver "127.0.0.1:$RPORT" -drain 20s | tee "$fixed"
+  frps=$(field rps "$fixed"); fp50=$(field p50_ms "$fixed"); fp99=$(field p99_ms "$fixed"); ferrs=$(field errors "$fixed")
+  say "   at $PB_RATE/s (achieved ${frps:-?}/s): p50 ${fp50:-?} ms, p99 ${fp99:-?} ms, errors ${ferrs:-?}"
   verdict ">= 2,000 postbacks/s (${rps:-?}/s)" "$(ge "$rps" 2000)"
-  verdict "p99 < 25 ms (${p99:-?} ms)" "$(lt "$p99" 25)"
+  verdict "p99 < 25 ms at $PB_RATE/s (${fp99:-?} ms)" "$(lt "$fp99" 25)"
   verdict "S2S p95 < 1 s (${s2s95:-?} ms)" "$(lt "$s2s95" 1000)"
   verdict "every distinct postback delivered by S2S (${got:-?} of ${want:-?})" \
     "$([ -n "$want" ] && [ "$want" -gt 0 ] && [ "$got" = "$want" ] && echo 1 || echo 0)"

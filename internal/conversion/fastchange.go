@@ -22,15 +22,17 @@ import (
 // rows and the log line ride in the same statement, written only when the
 // update was. A row changed in between (another postback, the joiner) makes
 // the statement write nothing, and the rules' transaction decides again.
+// The S2S rows of a change are handed to this node's sender as a first
+// postback's are (handoff.go): no claim statement for them.
 
 const changeSQL = `/* conversion.changeExisting */ WITH u AS (
 	UPDATE conversions SET %set FROM jsonb_populate_record(NULL::conversions, $1::jsonb) AS r
 	WHERE conversions.id = $2 AND conversions.xmin::text = $3 RETURNING conversions.id),
 q AS (INSERT INTO s2s_outbox (%o) SELECT %o FROM jsonb_populate_recordset(NULL::s2s_outbox, $4::jsonb)
-	WHERE EXISTS (SELECT 1 FROM u)),
+	WHERE EXISTS (SELECT 1 FROM u) RETURNING id),
 l AS (INSERT INTO received_postbacks (%r) SELECT %r FROM jsonb_populate_record(NULL::received_postbacks, $5::jsonb)
 	WHERE EXISTS (SELECT 1 FROM u) RETURNING id)
-SELECT id FROM l`
+SELECT id, (SELECT array_agg(q.id ORDER BY q.id) FROM q) FROM l`
 
 // changeStatement is changeSQL with its column lists, built once.
 var changeStatement = sync.OnceValues(func() (string, error) {
@@ -67,24 +69,33 @@ func (s *Service) changeExisting(ctx context.Context, j *job, existing *model.Co
 	var rows []model.S2SOutbox
 	if d.act == actTransit && j.click != nil {
 		rows = s2sRows(j.snap, j.click, &conv, j.now)
-		a.queued = len(rows)
 	}
+	h := s.reserveHandoff(rows)
+	defer h.release()
+	a.queued = len(rows)
 	rp := *j.rp
 	rp.Outcome, rp.Reason, rp.HTTPStatus, rp.ConversionID = outcomeOf(d, j.click != nil), d.reason, http.StatusOK, &conv.ID
 	convDoc, out, logRow, err := recordsJSON(&conv, rows, &rp)
 	if err != nil {
 		return applied{}, false, err
 	}
-	var logIDs []int64
+	type written struct {
+		LogID     int64
+		OutboxIDs []int64
+	}
+	var got []written
 	err = s.st.WithPgx(ctx, func(c *pgx.Conn) error {
 		rows, _ := c.Query(ctx, stmt, convDoc, conv.ID, version, out, logRow)
-		logIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		got, err = pgx.CollectRows(rows, pgx.RowToStructByPos[written])
 		return err
 	})
-	if err != nil || len(logIDs) != 1 {
+	if err != nil || len(got) != 1 {
 		return applied{}, false, err // changed meanwhile: the rules' transaction
 	}
-	rp.ID = logIDs[0]
+	rp.ID = got[0].LogID
 	*j.rp = rp
+	if s.handOver(h, rows, got[0].OutboxIDs) {
+		a.queued = 0 // on their way: no claim needed
+	}
 	return a, true, nil
 }

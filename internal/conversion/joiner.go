@@ -40,7 +40,9 @@ func (s *Service) JoinOnce(ctx context.Context) (int, error) {
 	}
 	since := time.Now().UTC().Add(-s.opt.JoinMaxAge)
 	var rows []model.Conversion
-	err = s.st.DB.WithContext(ctx).Where("attributed = ? AND created_at >= ? AND id > ?", false, since, s.joinAt).
+	// "attributed = false" literally: the partial index's predicate, which
+	// a prepared statement's parameter would not prove (migration 0037).
+	err = s.st.DB.WithContext(ctx).Where("attributed = false AND created_at >= ? AND id > ?", since, s.joinAt).
 		Order("id").Limit(s.opt.JoinBatch).Find(&rows).Error
 	if err != nil {
 		return 0, err
