@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,19 +21,15 @@ import (
 )
 
 // newEcho builds the HTTP server shell shared by every surface: request ids,
-// panic recovery, metrics, one error handler and the health endpoints.
+// panic recovery, metrics (all three in frame), one error handler and the
+// health endpoints.
 func (a *App) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = a.ipExtractor()
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		// The tracking link logs nothing per hit, so an id there is only cost.
-		Skipper: func(c echo.Context) bool { return surface(c.Request().URL.Path) == "track" },
-	}))
-	e.Use(a.recoverPanics)
-	e.Use(a.observe)
+	e.Use(a.frame(middleware.RequestID()))
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.HEAD("/healthz", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
@@ -122,22 +119,49 @@ func wantsJSON(r *http.Request) bool {
 		strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
-// recoverPanics turns a panic into a logged 500, never a dropped connection.
-func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				a.Log.Error("panic in handler", "panic", r, "path", c.Request().URL.Path)
-				err = echo.NewHTTPError(http.StatusInternalServerError, "internal error")
+// frame is the middleware every request passes through: a request id (not
+// on the tracking link), panic recovery, then metrics, in that order. It is
+// one middleware rather than three because echo applies middleware anew on
+// every request: each one cost a closure allocation per click.
+func (a *App) frame(requestID echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if surfaceOf(c.Request().URL.Path) == surfaceTrack {
+				// The tracking link logs nothing per hit, so an id there is only cost.
+				return a.recoverPanics(next, c)
 			}
-		}()
-		return next(c)
+			return requestID(func(c echo.Context) error { return a.recoverPanics(next, c) })(c)
+		}
+	}
+}
+
+// recoverPanics turns a panic into a logged 500, never a dropped connection.
+func (a *App) recoverPanics(next echo.HandlerFunc, c echo.Context) (err error) {
+	defer a.recoverInto(&err, c)
+	return a.observe(next, c)
+}
+
+// recoverInto is recoverPanics' deferred call.
+func (a *App) recoverInto(err *error, c echo.Context) {
+	if r := recover(); r != nil {
+		a.Log.Error("panic in handler", "panic", r, "path", c.Request().URL.Path)
+		*err = echo.NewHTTPError(http.StatusInternalServerError, "internal error")
 	}
 }
 
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// The series of each surface, looked up once: WithLabelValues hashes
+	// its labels and formats the code on every request (three allocations
+	// a click). Each is made on its first request, as before, so /metrics
+	// lists the same series.
+	bySurface [len(surfaces)]surfaceMetrics
+}
+
+type surfaceMetrics struct {
+	duration atomic.Pointer[prometheus.Observer]
+	codes    [600]atomic.Pointer[prometheus.Counter] // by status code
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -154,42 +178,81 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-// surface groups paths for metrics without exploding label cardinality.
-func surface(path string) string {
+// observe counts one request of surface s that answered code in d.
+func (m *httpMetrics) observe(s surfaceID, code int, d time.Duration) {
+	sm := &m.bySurface[s]
+	if code >= 0 && code < len(sm.codes) {
+		c := sm.codes[code].Load()
+		if c == nil {
+			v := m.requests.WithLabelValues(surfaces[s], strconv.Itoa(code))
+			c = &v
+			sm.codes[code].Store(c)
+		}
+		(*c).Inc()
+	} else {
+		m.requests.WithLabelValues(surfaces[s], strconv.Itoa(code)).Inc()
+	}
+	o := sm.duration.Load()
+	if o == nil {
+		v := m.duration.WithLabelValues(surfaces[s])
+		o = &v
+		sm.duration.Store(o)
+	}
+	(*o).Observe(d.Seconds())
+}
+
+// surfaceID is an index into surfaces.
+type surfaceID uint8
+
+const (
+	surfaceTrack surfaceID = iota
+	surfaceAdminAPI
+	surfaceUI
+	surfacePostback
+	surfaceOps
+	surfaceStatic
+)
+
+// surfaces are the metrics' surface labels, by surfaceID.
+var surfaces = [...]string{
+	surfaceTrack: "track", surfaceAdminAPI: "admin_api", surfaceUI: "ui", surfacePostback: "postback",
+	surfaceOps: "ops", surfaceStatic: "static",
+}
+
+// surfaceOf groups paths for metrics without exploding label cardinality.
+func surfaceOf(path string) surfaceID {
 	switch {
 	case strings.HasPrefix(path, "/admin_api/"):
-		return "admin_api"
+		return surfaceAdminAPI
 	case strings.HasPrefix(path, "/admin"):
-		return "ui"
+		return surfaceUI
 	case strings.HasSuffix(path, "/postback") || path == "/postback":
-		return "postback"
+		return surfacePostback
 	case path == "/healthz" || path == "/readyz" || path == "/metrics":
-		return "ops"
+		return surfaceOps
 	case strings.HasPrefix(path, "/static/"):
-		return "static"
+		return surfaceStatic
 	}
-	return "track"
+	return surfaceTrack
 }
 
 // observe counts and times every request; only refused or failed requests
 // are logged at info level (the tracking link is too hot to log each hit).
-func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		s := surface(c.Request().URL.Path)
-		code := c.Response().Status
-		a.metrics.requests.WithLabelValues(s, strconv.Itoa(code)).Inc()
-		a.metrics.duration.WithLabelValues(s).Observe(time.Since(start).Seconds())
-		if s != "track" && a.Log.Enabled(c.Request().Context(), slog.LevelDebug) {
-			a.Log.Debug("request", "method", c.Request().Method, "path", logPath(c), "status", code,
-				"duration_ms", time.Since(start).Milliseconds())
-		}
-		return nil
+// A panic passes through uncounted, as it always did.
+func (a *App) observe(next echo.HandlerFunc, c echo.Context) error {
+	start := time.Now()
+	err := next(c)
+	if err != nil {
+		c.Error(err)
 	}
+	s := surfaceOf(c.Request().URL.Path)
+	code := c.Response().Status
+	a.metrics.observe(s, code, time.Since(start))
+	if s != surfaceTrack && a.Log.Enabled(c.Request().Context(), slog.LevelDebug) {
+		a.Log.Debug("request", "method", c.Request().Method, "path", logPath(c), "status", code,
+			"duration_ms", time.Since(start).Milliseconds())
+	}
+	return nil
 }
 
 // ipExtractor makes c.RealIP() believe X-Forwarded-For only from the

@@ -75,9 +75,18 @@ func (rec *Recorder) scriptCalls(evs []event) []hot.ScriptCall {
 		keys[0] = rec.streamKey
 		args := make([]any, 1, 1+n*3)
 		args[0] = ttl
-		for _, e := range evs[:n] {
+		for i := range evs[:n] {
+			e := &evs[i]
 			keys = append(keys, rec.clickKey(e.ID))
-			args = append(args, e.Kind, e.ID, []byte(e.Click))
+			// The kind as a constant and the id by pointer (go-redis writes
+			// a *string as the string): boxing either string would allocate.
+			kind := any(kindClick)
+			if e.Kind == kindLP {
+				kind = kindLP
+			} else if e.Kind != kindClick {
+				kind = e.Kind
+			}
+			args = append(args, kind, &e.ID, []byte(e.Click))
 			if e.Kind == kindLP {
 				args = append(args, e.At, e.OfferID)
 			}

@@ -2,11 +2,15 @@ package hot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kite-tracker/kite/internal/hot"
 	"github.com/kite-tracker/kite/internal/routing"
@@ -122,5 +126,68 @@ func TestCountersReadHonoursDeadline(t *testing.T) {
 		Uniq: []routing.UniqKey{{Scope: routing.ScopeGlobal, Method: routing.MethodIP}}, Now: time.Now()})
 	if err == nil {
 		t.Fatal("a cancelled click got counters")
+	}
+}
+
+// ReadWithin gives up after its timeout, or when the click's context ends,
+// whichever comes first, with the error a context deadline gave: the
+// clicks sending a round trip (bounded by the Counters' own timeout, the
+// same in the handler) and the clicks waiting for the next one alike.
+func TestCountersReadWithinTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // a Redis that accepts and never answers
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	hung := &hot.Redis{C: redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ContextTimeoutEnabled: true})}
+	defer hung.C.Close()
+	const timeout = 50 * time.Millisecond
+	c := hot.NewCounters(hung, timeout, nil)
+	q := hot.CounterRead{Visitor: hot.VisitorID{IP: "1.2.3.4"},
+		Uniq: []routing.UniqKey{{Scope: routing.ScopeGlobal, Method: routing.MethodIP}}, Now: time.Now()}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		clicks int
+		want   error
+	}{
+		{"one click", context.Background(), 1, context.DeadlineExceeded},
+		{"more clicks than round trips in flight", context.Background(), 12, context.DeadlineExceeded},
+		{"again, on pooled timers", context.Background(), 12, context.DeadlineExceeded},
+		{"cancelled click", cancelled, 1, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var wg sync.WaitGroup
+			for range tt.clicks {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					start := time.Now()
+					got, err := c.ReadWithin(tt.ctx, q, timeout)
+					if !errors.Is(err, tt.want) {
+						t.Errorf("err = %v, want %v", err, tt.want)
+					}
+					if waited := time.Since(start); waited > timeout+time.Second {
+						t.Errorf("waited %v for a %v timeout", waited, timeout)
+					}
+					if len(got.Seen) != 0 {
+						t.Errorf("a timed-out read must read as unique, got %v", got.Seen)
+					}
+				}()
+			}
+			wg.Wait()
+		})
 	}
 }

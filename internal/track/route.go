@@ -70,13 +70,11 @@ func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis 
 	if !h.redisUp(now) {
 		return routing.Counters{}
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.opt.RedisTimeout)
-	defer cancel()
 	n := &camp.Needs
-	c, err := h.counters.Read(ctx, hot.CounterRead{
+	c, err := h.counters.ReadWithin(ctx, hot.CounterRead{
 		Visitor: vis.ident, CampaignID: camp.Model.ID, Uniq: n.Uniq, LimitStreams: n.LimitStreams,
 		Caps: n.Caps, Bind: camp.BindStream, Now: vis.in.Now,
-	})
+	}, h.opt.RedisTimeout)
 	if err != nil {
 		h.redisFailed(err, now)
 	}

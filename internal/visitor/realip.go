@@ -89,6 +89,15 @@ func parseIP(s string) netip.Addr {
 	if s == "" || len(s) > 64 {
 		return netip.Addr{}
 	}
+	// A peer address is "ip:port": parsed as such at once, it spares the
+	// failed ParseAddr (an error value) and SplitHostPort. Without a zone,
+	// whatever ParseAddrPort accepts the slow path reads as the same address
+	// (with one, ParseAddrPort accepts zones SplitHostPort refuses).
+	if strings.IndexByte(s, '%') < 0 {
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			return ap.Addr().Unmap().WithZone("")
+		}
+	}
 	ip, err := netip.ParseAddr(s)
 	if err != nil {
 		host, _, splitErr := net.SplitHostPort(s)
