@@ -53,12 +53,38 @@ func appendRecord[T any](b []byte, row *T) ([]byte, error) {
 		}
 		b = appendJSONString(b, f.DBName)
 		b = append(b, ':')
-		v, _ := f.ValueOf(context.Background(), rv)
-		if b, err = appendJSONValue(b, v); err != nil {
+		if b, err = appendJSONField(b, f.ReflectValueOf(context.Background(), rv)); err != nil {
 			return b, err
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// appendJSONField appends a field's value read in place: taking it as an
+// interface (f.ValueOf) boxed every string, number and time, about thirty
+// allocations a row, on the postback path.
+func appendJSONField(b []byte, fv reflect.Value) ([]byte, error) {
+	switch fv.Kind() {
+	case reflect.String:
+		return appendJSONString(b, fv.String()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(b, fv.Int(), 10), nil
+	case reflect.Bool:
+		return strconv.AppendBool(b, fv.Bool()), nil
+	case reflect.Float64, reflect.Float32: // never NaN or Inf: refused at parsing
+		return strconv.AppendFloat(b, fv.Float(), 'g', -1, 64), nil
+	case reflect.Pointer:
+		if fv.IsNil() {
+			return append(b, "null"...), nil
+		}
+		return appendJSONField(b, fv.Elem())
+	}
+	if fv.CanAddr() {
+		if t, ok := fv.Addr().Interface().(*time.Time); ok {
+			return appendPgTime(b, *t), nil
+		}
+	}
+	return appendJSONValue(b, fv.Interface())
 }
 
 func appendJSONValue(b []byte, v any) ([]byte, error) {
@@ -78,12 +104,12 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 	case float64: // never NaN or Inf: refused at parsing
 		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
 	case time.Time:
-		return appendJSONString(b, pgTime(x)), nil
+		return appendPgTime(b, x), nil
 	case *time.Time:
 		if x == nil {
 			return append(b, "null"...), nil
 		}
-		return appendJSONString(b, pgTime(*x)), nil
+		return appendPgTime(b, *x), nil
 	case *int64:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -92,6 +118,14 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 	}
 	j, err := json.Marshal(v) // anything rarer
 	return append(b, j...), err
+}
+
+// appendPgTime appends t quoted, as pgTime writes it (RFC 3339 needs no
+// escaping), without making a string of it first.
+func appendPgTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().Truncate(time.Microsecond).AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // appendJSONString quotes s for JSON; invalid UTF-8 goes through
