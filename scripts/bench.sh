@@ -83,6 +83,25 @@ db_url() {
   [[ "$PG" == *\?* ]] && query="?${PG#*\?}"
   echo "${base%/*}/$1$query"
 }
+# kite_ticks: CPU clock ticks the private Kite used so far ("" when unreadable).
+kite_ticks() { [ -n "$kite_pid" ] && [ -r "/proc/$kite_pid/stat" ] && awk '{ print $14 + $15 }' "/proc/$kite_pid/stat" || echo ""; }
+# pg_ticks: CPU clock ticks of the Postgres backends connected to the bench
+# database now ("" when Postgres is not local or not readable): the pool
+# keeps its connections, so a difference over a run is that run's work.
+pg_ticks() {
+  local pids p sum=0 n=0
+  pids=$(psql "$KDB" -Atc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" 2>/dev/null) || { echo ""; return; }
+  for p in $pids; do
+    [ -r "/proc/$p/stat" ] || continue
+    sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); n=$((n + 1))
+  done
+  [ "$n" -gt 0 ] && echo "$sum" || echo ""
+}
+# per_op TICKS0 TICKS1 N: milliseconds of CPU per operation, or "?".
+per_op() {
+  [ -n "$1" ] && [ -n "$2" ] && [ -n "$3" ] && [ "$3" -gt 0 ] 2>/dev/null || { echo "?"; return; }
+  awk -v d=$(($2 - $1)) -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN { printf "%.2f", d / hz * 1000 / n }'
+}
 new_db() {
   psql "$PG" -qc "CREATE DATABASE $1" >/dev/null || return 1
   dbs+=("$1")
@@ -264,14 +283,21 @@ part_postbacks() {
   say "   local receiver through the traffic source's postback URL. Throughput flat out for $PB_DURATION (32"
   say "   connections: its latency is mostly queueing, 32 / throughput); latency at a fixed $PB_RATE/s for $PB_DURATION"
   say "   (as for clicks: from each request's send, and from its scheduled start, which counts a backlog)"
+  local k0 k1 g0 g1
+  k0=$(kite_ticks); g0=$(pg_ticks)
   timeout 300 bin/kite-bench postbacks -url "http://127.0.0.1:$KPORT" -key "$PB_KEY" -clicks "$ids" \
     -duration "$PB_DURATION" -receiver "127.0.0.1:$RPORT" -drain 20s | tee "$out"
+  k1=$(kite_ticks); g1=$(pg_ticks)
   local rps p50 p99 s2s95 got want errs
   rps=$(field rps "$out"); p50=$(field p50_ms "$out"); p99=$(field p99_ms "$out"); errs=$(field errors "$out")
   s2s95=$(field s2s_p95_ms "$out"); got=$(field s2s_delivered "$out"); want=$(field s2s_expected "$out")
   say "   $(grep '^status ' "$out" | head -1)"
   say "   flat out: throughput ${rps:-?}/s, p50 ${p50:-?} ms, p99 ${p99:-?} ms, errors ${errs:-?}"
   say "   S2S delivered ${got:-?} of ${want:-?} distinct postbacks, p95 ${s2s95:-?} ms"
+  local n
+  n=$(field requests "$out")
+  say "   CPU per postback flat out (with its S2S delivery): kite $(per_op "$k0" "$k1" "$n") ms, Postgres backends" \
+    "$(per_op "$g0" "$g1" "$n") ms (compare these across machines, not rates)"
   local fixed="$work/postbacks-fixed.out" frps fp50 fp99 fp99c ferrs
   sleep 2 # the receiver's port is free again; tids of a new run differ
   timeout 300 bin/kite-bench postbacks -url "http://127.0.0.1:$KPORT" -key "$PB_KEY" -clicks "$ids" \
