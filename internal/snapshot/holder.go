@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,16 @@ type Holder struct {
 	log   *slog.Logger
 	every time.Duration
 	cur   atomic.Pointer[Snapshot]
+	load  func(context.Context) (Data, error) // Load from st; tests replace it
+
+	// Reloads overlap: an admin change reloads at once on its own node
+	// while Run reloads for the announcement of an earlier change. Each
+	// reload is numbered when it starts, and one that started earlier never
+	// replaces the snapshot of one that started later (its reads may
+	// predate the latest change).
+	started atomic.Int64
+	mu      sync.Mutex
+	shown   int64 // number of the reload whose snapshot is current, under mu
 }
 
 // New makes a holder that starts with an empty snapshot; call Reload (or
@@ -33,6 +44,7 @@ func New(st *store.Store, r *hot.Redis, log *slog.Logger, every time.Duration) *
 		log = slog.Default()
 	}
 	h := &Holder{st: st, r: r, log: log, every: every}
+	h.load = func(ctx context.Context) (Data, error) { return Load(ctx, h.st) }
 	h.cur.Store(Empty())
 	return h
 }
@@ -43,17 +55,25 @@ func (h *Holder) Current() *Snapshot { return h.cur.Load() }
 // Set installs s (tests and tools that build snapshots themselves).
 func (h *Holder) Set(s *Snapshot) { h.cur.Store(s) }
 
-// Reload reads the configuration and swaps in a new snapshot. On error the
+// Reload reads the configuration and swaps in a new snapshot, unless a
+// reload that started later has already swapped in its own. On error the
 // old snapshot stays.
 func (h *Holder) Reload(ctx context.Context) error {
-	d, err := Load(ctx, h.st)
+	n := h.started.Add(1)
+	d, err := h.load(ctx)
 	if err != nil {
 		return err
 	}
 	s := Build(d, time.Now().UTC())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if n < h.shown {
+		return nil // older than what is in use
+	}
 	for _, w := range s.Warnings {
 		h.log.Warn("snapshot: configuration problem", "problem", w)
 	}
+	h.shown = n
 	h.cur.Store(s)
 	return nil
 }

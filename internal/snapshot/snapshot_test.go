@@ -179,3 +179,55 @@ func TestToTracker(t *testing.T) {
 		t.Errorf("tracker currency without settings: %q", Empty().Currency)
 	}
 }
+
+// TestOlderReloadNeverReplacesNewer: of two overlapping reloads, the one
+// that started first but finished last (its reads may predate the latest
+// change) must not replace the snapshot of the one that started later.
+func TestOlderReloadNeverReplacesNewer(t *testing.T) {
+	cases := []struct {
+		name       string
+		oldFirst   bool // the older reload finishes before the newer one
+		wantCampID int64
+	}{
+		{"older finishes last", false, 2},
+		{"older finishes first", true, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(nil, nil, nil, time.Hour)
+			release, entered := make(chan struct{}), make(chan struct{})
+			var calls int
+			h.load = func(ctx context.Context) (Data, error) {
+				calls++
+				if calls == 1 { // the older reload: holds its (stale) reads until released
+					close(entered)
+					<-release
+					return Data{Campaigns: []model.Campaign{{ID: 1, Alias: "x", State: model.StateActive}}}, nil
+				}
+				return Data{Campaigns: []model.Campaign{{ID: 2, Alias: "x", State: model.StateActive}}}, nil
+			}
+			older := make(chan error, 1)
+			go func() { older <- h.Reload(context.Background()) }()
+			<-entered
+			if tc.oldFirst {
+				close(release)
+				if err := <-older; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := h.Reload(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.oldFirst {
+				close(release)
+				if err := <-older; err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := h.Current().Campaign("x")
+			if c == nil || c.Model.ID != tc.wantCampID {
+				t.Fatalf("campaign %+v in use, want the newer reload's (id %d)", c, tc.wantCampID)
+			}
+		})
+	}
+}
