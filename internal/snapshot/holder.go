@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/kite-tracker/kite/internal/hot"
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
+	"gorm.io/gorm"
 )
 
 // Holder owns the current snapshot. Current is a single atomic load, so the
@@ -103,10 +105,26 @@ func (h *Holder) Run(ctx context.Context) error {
 }
 
 // Load reads everything a snapshot needs. It runs a fixed number of queries
-// (one per table) whatever the number of campaigns.
+// (one per table) whatever the number of campaigns. On Postgres they run in
+// one read-only REPEATABLE READ transaction, so a snapshot never mixes the
+// tables as they were before and after a change committed meanwhile (a new
+// stream without its offers, say). SQLite has one writer at a time.
 func Load(ctx context.Context, st *store.Store) (Data, error) {
+	if !st.IsPostgres() {
+		return load(st.DB.WithContext(ctx))
+	}
 	var d Data
-	db := st.DB.WithContext(ctx)
+	err := st.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		d, err = load(tx)
+		return err
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	return d, err
+}
+
+// load is Load's queries on db.
+func load(db *gorm.DB) (Data, error) {
+	var d Data
 	active := model.StateActive
 	steps := []struct {
 		what string
@@ -130,7 +148,7 @@ func Load(ctx context.Context, st *store.Store) (Data, error) {
 			return Data{}, fmt.Errorf("snapshot: load %s: %w", s.what, err)
 		}
 	}
-	if err := attachStreamParts(ctx, st, d.Streams); err != nil {
+	if err := attachStreamParts(db, d.Streams); err != nil {
 		return Data{}, err
 	}
 	return d, nil
@@ -138,11 +156,10 @@ func Load(ctx context.Context, st *store.Store) (Data, error) {
 
 // attachStreamParts loads all filters, stream offers and stream landings
 // once and hands them to their streams.
-func attachStreamParts(ctx context.Context, st *store.Store, streams []model.Stream) error {
+func attachStreamParts(db *gorm.DB, streams []model.Stream) error {
 	if len(streams) == 0 {
 		return nil
 	}
-	db := st.DB.WithContext(ctx)
 	var filters []model.StreamFilter
 	var offers []model.StreamOffer
 	var landings []model.StreamLanding
