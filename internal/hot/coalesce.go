@@ -62,19 +62,13 @@ func NewCounters(r *Redis, timeout time.Duration, onError func(error)) *Counters
 	return c
 }
 
-// Read is Redis.ReadCounters, sharing its round trip with concurrent reads.
+// Read is Redis.ReadCounters, sharing its round trip with concurrent
+// reads, bounded by the Counters' timeout as well as by ctx. The wait uses
+// a pooled timer: a context.WithTimeout per click cost a timer, a done
+// channel and a child registered with the request's context, about six
+// allocations.
 func (c *Counters) Read(ctx context.Context, q CounterRead) (routing.Counters, error) {
 	return c.r.readCounters(ctx, q, c.mget)
-}
-
-// ReadWithin is Read bounded by timeout as well as by ctx. It spares the
-// caller a context.WithTimeout per click (a timer, a done channel and a
-// child registered with the request's context, about six allocations):
-// the wait uses a pooled timer instead.
-func (c *Counters) ReadWithin(ctx context.Context, q CounterRead, timeout time.Duration) (routing.Counters, error) {
-	return c.r.readCounters(ctx, q, func(ctx context.Context, keys []string) ([]any, error) {
-		return c.mgetWithin(ctx, keys, timeout)
-	})
 }
 
 // Write queues w; it reaches Redis with the writes of other clicks in one
@@ -92,22 +86,7 @@ type readCall struct {
 	done chan struct{}
 }
 
-// mget reads keys in the next shared round trip (see sharedTrips).
-func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	call := &readCall{keys: keys, done: make(chan struct{})}
-	c.reads.add(call)
-	select {
-	case <-call.done:
-		return call.vals, call.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// timers are stopped timers for mgetWithin (a stopped timer's channel
+// timers are stopped timers for mget (a stopped timer's channel
 // holds no stale value: Go 1.23 timers).
 var timers = sync.Pool{New: func() any {
 	t := time.NewTimer(time.Hour)
@@ -115,15 +94,16 @@ var timers = sync.Pool{New: func() any {
 	return t
 }}
 
-// mgetWithin is mget with a timeout instead of a context deadline; on
-// timeout it answers context.DeadlineExceeded, as mget with a deadline did.
-func (c *Counters) mgetWithin(ctx context.Context, keys []string, timeout time.Duration) ([]any, error) {
+// mget reads keys in the next shared round trip (see sharedTrips). After
+// the Counters' timeout it answers context.DeadlineExceeded, as a context
+// deadline would.
+func (c *Counters) mget(ctx context.Context, keys []string) ([]any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	call := &readCall{keys: keys, done: make(chan struct{})}
 	t := timers.Get().(*time.Timer)
-	t.Reset(timeout)
+	t.Reset(c.timeout)
 	defer func() {
 		t.Stop()
 		timers.Put(t)

@@ -71,10 +71,10 @@ func (h *Handler) readCounters(ctx context.Context, camp *routing.Campaign, vis 
 		return routing.Counters{}
 	}
 	n := &camp.Needs
-	c, err := h.counters.ReadWithin(ctx, hot.CounterRead{
+	c, err := h.counters.Read(ctx, hot.CounterRead{
 		Visitor: vis.ident, CampaignID: camp.Model.ID, Uniq: n.Uniq, LimitStreams: n.LimitStreams,
 		Caps: n.Caps, Bind: camp.BindStream, Now: vis.in.Now,
-	}, h.opt.RedisTimeout)
+	})
 	if err != nil {
 		h.redisFailed(err, now)
 	}
