@@ -113,17 +113,18 @@ func clean(s string) string {
 // newly inserted ones (only those) to click_stats_hourly in the same
 // transaction. Used by the writer and by `kite-bench seed`.
 func InsertBatch(ctx context.Context, st *store.Store, batch []model.Click) error {
-	_, err := applyBatch(ctx, st, batch, nil)
+	_, err := applyBatch(ctx, st, batch, nil, 0)
 	return err
 }
 
 // applyBatch inserts clicks and applies LP events in one transaction and
 // returns how many clicks were new: over pgx arrays on Postgres, with
-// portable multi-row statements elsewhere.
-func applyBatch(ctx context.Context, st *store.Store, batch []model.Click, lps []lpEvent) (int, error) {
+// portable multi-row statements elsewhere. With pause > 0, Postgres takes
+// the clicks in paced pieces (pgInsertPieces).
+func applyBatch(ctx context.Context, st *store.Store, batch []model.Click, lps []lpEvent, pause time.Duration) (int, error) {
 	clicks := dedupe(batch)
 	if st.IsPostgres() {
-		n, err := applyBatchPG(ctx, st, clicks, lps)
+		n, err := applyBatchPG(ctx, st, clicks, lps, pause)
 		if !errors.Is(err, store.ErrNotPgx) {
 			return n, err
 		}

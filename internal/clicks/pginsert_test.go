@@ -2,6 +2,9 @@ package clicks
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,31 +22,57 @@ func applyViaPortable(ctx context.Context, st *store.Store, batch []model.Click,
 // TestPGPathMatchesPortable: on Postgres the pgx array path leaves exactly
 // the rows and rollup the portable path leaves, step by step, through
 // repeats, duplicates, bad text, several hours and LP events (repeated, in
-// the same batch as their click, for an unknown click, changing the offer).
+// the same batch as their click, for an unknown click, changing the offer);
+// so does the writer's paced form (pieces of pacedChunk clicks, each its
+// own transaction, the LP events with the last).
 func TestPGPathMatchesPortable(t *testing.T) {
-	stPG, _ := env(t)
-	if !stPG.IsPostgres() {
-		t.Skip("the pgx path exists only on Postgres (set KITE_TEST_DATABASE_URL)")
+	for _, tc := range []struct {
+		name  string
+		pause time.Duration
+	}{
+		{"one transaction", 0},
+		{"paced pieces", time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stPG, _ := env(t)
+			if !stPG.IsPostgres() {
+				t.Skip("the pgx path exists only on Postgres (set KITE_TEST_DATABASE_URL)")
+			}
+			stPortable, _ := env(t)
+			for _, s := range pgScenario(t) {
+				if len(dedupe(s.clicks)) <= pacedChunk {
+					t.Fatalf("%s: %d clicks make no pieces", s.name, len(s.clicks))
+				}
+				comparePGStep(t, stPG, stPortable, s, tc.pause)
+			}
+			compareTables(t, stPG, stPortable)
+		})
 	}
-	stPortable, _ := env(t)
-	steps := pgScenario(t)
+}
+
+// comparePGStep applies one step both ways and compares counts and rollup.
+func comparePGStep(t *testing.T, stPG, stPortable *store.Store, s pgStep, pause time.Duration) {
+	t.Helper()
 	ctx := context.Background()
-	for _, s := range steps {
-		nPG, err := applyBatch(ctx, stPG, s.clicks, s.lps)
-		if err != nil {
-			t.Fatalf("%s: pgx path: %v", s.name, err)
-		}
-		nPortable, err := applyViaPortable(ctx, stPortable, s.clicks, s.lps)
-		if err != nil {
-			t.Fatalf("%s: portable path: %v", s.name, err)
-		}
-		if nPG != nPortable || nPG != s.wantNew {
-			t.Fatalf("%s: new clicks pgx %d, portable %d, want %d", s.name, nPG, nPortable, s.wantNew)
-		}
-		if roll, raw := rollupSums(t, stPG), rawSums(t, stPG); !sameTotals(roll, raw) {
-			t.Fatalf("%s: rollup %+v != raw %+v", s.name, roll, raw)
-		}
+	nPG, err := applyBatch(ctx, stPG, s.clicks, s.lps, pause)
+	if err != nil {
+		t.Fatalf("%s: pgx path: %v", s.name, err)
 	}
+	nPortable, err := applyViaPortable(ctx, stPortable, s.clicks, s.lps)
+	if err != nil {
+		t.Fatalf("%s: portable path: %v", s.name, err)
+	}
+	if nPG != nPortable || nPG != s.wantNew {
+		t.Fatalf("%s: new clicks pgx %d, portable %d, want %d", s.name, nPG, nPortable, s.wantNew)
+	}
+	if roll, raw := rollupSums(t, stPG), rawSums(t, stPG); !sameTotals(roll, raw) {
+		t.Fatalf("%s: rollup %+v != raw %+v", s.name, roll, raw)
+	}
+}
+
+// compareTables checks both stores hold the same clicks and rollup rows.
+func compareTables(t *testing.T, stPG, stPortable *store.Store) {
+	t.Helper()
 	for _, q := range []string{
 		`SELECT row_to_json(c)::text FROM clicks c ORDER BY id`,
 		`SELECT row_to_json(r)::text FROM (SELECT * FROM click_stats_hourly ORDER BY hour, campaign_id, stream_id,
@@ -174,5 +203,90 @@ func TestRollupKeyOrder(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("key %d = %+v, want %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// TestPacedBatchStoppedPartWay: a paced batch is one transaction. Stopped
+// during a pause it stores nothing; applied again (the writer's retry of its
+// pending entries) it stores every click, counted once in the rollup.
+func TestPacedBatchStoppedPartWay(t *testing.T) {
+	st, _ := env(t)
+	if !st.IsPostgres() {
+		t.Skip("paced pieces exist only on Postgres (set KITE_TEST_DATABASE_URL)")
+	}
+	var batch []model.Click
+	for i := 0; i < 2*pacedChunk+50; i++ {
+		batch = append(batch, *newClick(t, i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel) // during the first pause
+	if n, err := applyBatch(ctx, st, batch, nil, time.Hour); err == nil || n != 0 {
+		t.Fatalf("stopped batch: %d new, err %v; want 0 and an error", n, err)
+	}
+	if got := countSQL(t, st); got != 0 {
+		t.Fatalf("%d clicks stored by a stopped batch, want 0", got)
+	}
+	n, err := applyBatch(context.Background(), st, batch, nil, time.Millisecond)
+	if err != nil || n != len(batch) {
+		t.Fatalf("retry: %d new, err %v; want %d", n, err, len(batch))
+	}
+	if roll, raw := rollupSums(t, st), rawSums(t, st); !sameTotals(roll, raw) || raw.Clicks != int64(len(batch)) {
+		t.Fatalf("rollup %+v, raw %+v, want %d clicks in both", roll, raw, len(batch))
+	}
+}
+
+// TestPacedWritersShareCubeRows: two writers (two nodes) pace batches whose
+// clicks share sub_id_1 values, in id order one writer's first piece holds
+// the zones the other's second piece needs and the other way round. In cube
+// key order neither waits for a row the other will only free at its commit,
+// so both commit (without it Postgres finds a deadlock and aborts one).
+func TestPacedWritersShareCubeRows(t *testing.T) {
+	st, _ := env(t)
+	if !st.IsPostgres() {
+		t.Skip("paced pieces exist only on Postgres (set KITE_TEST_DATABASE_URL)")
+	}
+	at := time.Now().UTC().Truncate(time.Hour)
+	batch := func(from int, lowFirst bool) []model.Click {
+		var out []model.Click
+		for i := from; i < from+2*pacedChunk; i++ {
+			c := newClick(t, i)
+			c.CreatedAt = at
+			out = append(out, *c)
+		}
+		slices.SortFunc(out, func(a, b model.Click) int { return strings.Compare(a.ID, b.ID) })
+		for i := range out {
+			zone := i % 10 // the first piece by id: zones 0-4 or 5-9
+			if (i < pacedChunk) != lowFirst {
+				zone = 5 + zone%5
+			} else {
+				zone %= 5
+			}
+			out[i].SubID1 = fmt.Sprintf("zone-%d", zone)
+		}
+		return out
+	}
+	a, b := batch(0, false), batch(10000, true)
+	errs := make(chan error, 2)
+	for _, x := range [][]model.Click{a, b} {
+		go func() {
+			_, err := applyBatch(context.Background(), st, x, nil, 200*time.Millisecond)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("paced writer: %v", err)
+		}
+	}
+	if got := countSQL(t, st); got != int64(len(a)+len(b)) {
+		t.Fatalf("%d clicks stored, want %d", got, len(a)+len(b))
+	}
+	var zones, clicks int64
+	if err := st.DB.Raw(`SELECT COUNT(*), COALESCE(SUM(clicks), 0) FROM report_cube_sub_id_1_daily`).
+		Row().Scan(&zones, &clicks); err != nil {
+		t.Fatal(err)
+	}
+	if zones != 10 || clicks != int64(len(a)+len(b)) {
+		t.Fatalf("sub_id_1 cube: %d zones, %d clicks; want 10 and %d", zones, clicks, len(a)+len(b))
 	}
 }

@@ -126,10 +126,16 @@ func (w *Writer) step(ctx context.Context, block bool) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	if err := w.commit(ctx, msgs); err != nil {
+	pause := time.Duration(0)
+	if block {
+		pause = w.pause(len(msgs))
+	}
+	if err := w.commit(ctx, msgs, pause); err != nil {
 		w.ownClean = false
-		w.m.errors.Inc()
-		w.log.Error("click batch not stored, will retry", "entries", len(msgs), "err", err)
+		if ctx.Err() == nil { // else stopping: the drain stores them
+			w.m.errors.Inc()
+			w.log.Error("click batch not stored, will retry", "entries", len(msgs), "err", err)
+		}
 		return 0, err
 	}
 	return len(msgs), nil
@@ -178,14 +184,32 @@ func (w *Writer) read(ctx context.Context, id string, block time.Duration) ([]re
 	return out, nil
 }
 
-// commit stores the entries in one SQL transaction, then acknowledges and
-// deletes them (the stream only holds what SQL does not have yet).
-func (w *Writer) commit(ctx context.Context, msgs []redis.XMessage) error {
+// pause is how long the writer rests between the paced pieces of a batch
+// of n entries (pgInsertPieces): a part batch leaves the writer time
+// before its next read, and half of its linger is spread over the pauses,
+// at most maxPiecePause each. A full batch means the writer is behind: no
+// pauses then, nor while draining at shutdown.
+func (w *Writer) pause(n int) time.Duration {
+	pieces := (n + pacedChunk - 1) / pacedChunk
+	if n >= w.opt.WriterBatch || w.opt.WriterLinger <= 0 || pieces < 2 {
+		return 0
+	}
+	return min(maxPiecePause, w.opt.WriterLinger/2/time.Duration(pieces-1))
+}
+
+// maxPiecePause bounds one pause: the clicks reach SQL a little later,
+// never much later.
+const maxPiecePause = 20 * time.Millisecond
+
+// commit stores the entries in SQL (one transaction, or paced pieces when
+// pause > 0), then acknowledges and deletes them (the stream only holds
+// what SQL does not have yet).
+func (w *Writer) commit(ctx context.Context, msgs []redis.XMessage, pause time.Duration) error {
 	clicks, lps, bad := decodeEntries(msgs)
 	for _, id := range bad {
 		w.log.Error("undecodable click stream entry dropped", "entry", id)
 	}
-	n, err := applyBatch(ctx, w.st, clicks, lps)
+	n, err := applyBatch(ctx, w.st, clicks, lps, pause)
 	if err != nil {
 		if perr := w.st.Ping(ctx); perr != nil {
 			return err // SQL is down: keep the entries pending and retry
@@ -220,7 +244,7 @@ func (w *Writer) commitOneByOne(ctx context.Context, msgs []redis.XMessage) (int
 	total := 0
 	for _, m := range msgs {
 		clicks, lps, _ := decodeEntries([]redis.XMessage{m})
-		n, err := applyBatch(ctx, w.st, clicks, lps)
+		n, err := applyBatch(ctx, w.st, clicks, lps, 0)
 		if err != nil {
 			if perr := w.st.Ping(ctx); perr != nil {
 				return total, err
@@ -268,11 +292,14 @@ func decodeEntries(msgs []redis.XMessage) (clicks []model.Click, lps []lpEvent, 
 	return clicks[:n], lps, bad
 }
 
-func sleep(ctx context.Context, d time.Duration) {
+// sleep waits d or until ctx ends; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
+		return false
 	case <-t.C:
+		return true
 	}
 }

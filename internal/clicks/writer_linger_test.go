@@ -102,3 +102,27 @@ func TestWriterRestartStoresItsOwnPending(t *testing.T) {
 	waitFor(t, "own pending clicks in SQL", 5*time.Second, func() bool { return countSQL(t, st) == 30 })
 	waitFor(t, "stream emptied", 5*time.Second, func() bool { return streamLen(t, r) == 0 })
 }
+
+// TestWriterPause: only a part batch of more than one piece is paced, with
+// half the linger spread over its pauses, each at most maxPiecePause.
+func TestWriterPause(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		entries int
+		linger  time.Duration
+		want    time.Duration
+	}{
+		{"one piece: nothing to pace", pacedChunk, 100 * time.Millisecond, 0},
+		{"5,000 clicks/s: 5 pieces", 5 * pacedChunk, 100 * time.Millisecond, 12500 * time.Microsecond},
+		{"two pieces, long linger: capped", pacedChunk + 1, time.Second, maxPiecePause},
+		{"a full batch: the writer is behind", 1000, 100 * time.Millisecond, 0},
+		{"no linger", 5 * pacedChunk, -1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &Writer{opt: Options{WriterBatch: 1000, WriterLinger: tc.linger}}
+			if got := w.pause(tc.entries); got != tc.want {
+				t.Fatalf("pause(%d) = %s, want %s", tc.entries, got, tc.want)
+			}
+		})
+	}
+}
