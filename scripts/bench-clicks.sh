@@ -12,6 +12,7 @@
 #   DURATION=20s RATE=5000 CONCURRENCY=64 BASELINE_LISTEN=127.0.0.1:18090
 #   KITE_BENCH=path/to/kite-bench (built if unset)  WAIT_SQL=120 (seconds for the writer)
 #   STRICT=1 (exit 1 when a target is missed; 0 = report only)
+#   METRICS_TOKEN (Kite's KITE_METRICS_TOKEN, to read its own latency histogram from /metrics)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +70,37 @@ load() { # load NAME URL RATE [PID]: CPU of PID per answered request goes to $wo
   echo
 }
 
+# track_hist: Kite's own tracking-link latency histogram from /metrics as
+# "le count" lines (cumulative; empty when /metrics cannot be read).
+metrics_url="${KITE_URL%%://*}://$(echo "${KITE_URL#*://}" | cut -d/ -f1)/metrics"
+track_hist() {
+  curl -fsS ${METRICS_TOKEN:+-H "Authorization: Bearer $METRICS_TOKEN"} "$metrics_url" 2>/dev/null |
+    sed -nE 's/^kite_http_request_duration_seconds_bucket\{surface="track",le="([^"]+)"\} ([0-9.e+]+)$/\1 \2/p'
+}
+
+# server_share H0 H1: from two track_hist snapshots, the share of the
+# requests in between that Kite answered within 1, 5 and 10 ms, and the
+# first bucket bound that holds 99 % of them. Measured from the handler's
+# start to its end, so unlike kite-bench's figures it leaves out the load
+# generator and the kernel's queues: what Kite itself adds.
+server_share() {
+  [ -s "$1" ] && [ -s "$2" ] || { echo "n/a (no /metrics)"; return; }
+  awk 'NR == FNR { before[$1] = $2; next }
+    { le[++n] = $1; c[n] = $2 - before[$1] }
+    END {
+      total = c[n]
+      if (total <= 0) { print "n/a (no requests counted)"; exit }
+      for (i = 1; i <= n; i++) {
+        if (le[i] == "0.001") w1 = c[i] / total
+        if (le[i] == "0.005") w5 = c[i] / total
+        if (le[i] == "0.01") w10 = c[i] / total
+        if (p99 == "" && c[i] / total >= 0.99) p99 = le[i]
+      }
+      printf "%.1f%% within 1 ms, %.1f%% within 5 ms, %.1f%% within 10 ms; p99 <= %s ms\n",
+        100 * w1, 100 * w5, 100 * w10, (p99 == "+Inf" ? "+Inf" : p99 * 1000)
+    }' "$1" "$2"
+}
+
 before=$(count_sql)
 
 # The baseline answers the same path and query, so both sides parse alike.
@@ -85,7 +117,9 @@ kill "$baseline_pid" 2>/dev/null || true
 wait "$baseline_pid" 2>/dev/null || true
 baseline_pid=""
 load kite-flat "$KITE_URL" 0 "$KITE_PID"
+track_hist >"$work/hist0"
 load kite-rate "$KITE_URL" "$RATE" "$KITE_PID"
+track_hist >"$work/hist1"
 
 base_rps=$(field rps "$work/baseline.out")
 kite_rps=$(field rps "$work/kite-flat.out")
@@ -126,6 +160,7 @@ printf 'kite tracking link, flat out:          %s/s\n' "$kite_rps"
 printf 'ratio kite/baseline:                   %s\n' "$ratio"
 printf 'kite at %s/s (achieved %s/s):      p50 %sms  p99 %sms  (p99 from intended start %sms)\n' \
   "$RATE" "$rate_rps" "$p50" "$p99" "$p99c"
+printf "kite's own handling at %s/s:        %s\n" "$RATE" "$(server_share "$work/hist0" "$work/hist1")"
 rss_text="n/a (no KITE_PID)"
 [ -n "$rss_mb" ] && rss_text="$rss_mb MB"
 printf 'kite peak RSS (VmHWM):                 %s\n' "$rss_text"

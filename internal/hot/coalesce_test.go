@@ -80,6 +80,61 @@ func TestCountersCoalesceConcurrentClicks(t *testing.T) {
 	}
 }
 
+// inFlight is a go-redis hook that counts MGETs: how many were sent and the
+// most that were out at once.
+type inFlight struct {
+	now, most, sent atomic.Int64
+}
+
+func (h *inFlight) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *inFlight) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *inFlight) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() != "mget" {
+			return next(ctx, cmd)
+		}
+		h.sent.Add(1)
+		n := h.now.Add(1)
+		for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
+		}
+		time.Sleep(time.Millisecond) // a slow round trip, so clicks pile up behind it
+		defer h.now.Add(-1)
+		return next(ctx, cmd)
+	}
+}
+
+// A crowd of clicks shares MGETs, one out at a time: every round trip costs
+// both sides two system calls whatever it carries, so clicks that arrive
+// while one is out wait for it and ride the next together.
+func TestCountersOneReadAtATime(t *testing.T) {
+	r := testenv.Redis(t)
+	hook := &inFlight{}
+	r.C.AddHook(hook)
+	c := hot.NewCounters(r, time.Second, nil)
+	uniq := []routing.UniqKey{{Scope: routing.ScopeGlobal, Method: routing.MethodIP}}
+	const clicks = 400
+	var wg sync.WaitGroup
+	for i := 0; i < clicks; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := hot.CounterRead{Visitor: hot.VisitorID{IP: fmt.Sprintf("203.0.113.%d", i%250)}, Uniq: uniq, Now: time.Now()}
+			if _, err := c.Read(context.Background(), q); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if most := hook.most.Load(); most != 1 {
+		t.Errorf("%d MGETs were out at once, want 1", most)
+	}
+	if sent := hook.sent.Load(); sent*4 > clicks {
+		t.Errorf("%d clicks took %d MGETs: they did not share round trips", clicks, sent)
+	}
+}
+
 // A dead Redis: each waiting click gets the error (and reads as unique),
 // failed write batches are reported, and Drain still returns.
 func TestCountersDeadRedis(t *testing.T) {
