@@ -3,6 +3,7 @@ package clicks
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/kite-tracker/kite/internal/model"
 	"github.com/kite-tracker/kite/internal/store"
+	"github.com/kite-tracker/kite/internal/testenv"
 )
 
 // applier is one of the two ways to apply a writer batch.
@@ -288,5 +290,63 @@ func TestPacedWritersShareCubeRows(t *testing.T) {
 	}
 	if zones != 10 || clicks != int64(len(a)+len(b)) {
 		t.Fatalf("sub_id_1 cube: %d zones, %d clicks; want 10 and %d", zones, clicks, len(a)+len(b))
+	}
+}
+
+// Where the database orders text unlike bytes (ICU en-US puts "a" before
+// "B"; bytes put "B" first), the sub_id_1 cube trigger must still take its
+// row locks in the byte order the paced pieces are sorted in (migration
+// 0038's COLLATE "C"). Writer Y's pieces hold zone "B", then zone "a";
+// writer X's first piece holds both. Y starts first and keeps "B" locked
+// through its pause. If X's trigger followed the collation it would lock
+// "a", wait for "B", and Y's second piece would then wait for "a": a
+// deadlock. In byte order X waits for "B" holding nothing, and both commit.
+func TestPacedWritersUnderAnotherCollation(t *testing.T) {
+	st := testenv.StoreCollated(t, "en-US")
+	at := time.Now().UTC().Truncate(time.Hour)
+	batch := func(from int, zones ...string) []model.Click {
+		out := make([]model.Click, len(zones))
+		for i, z := range zones {
+			out[i] = *newClick(t, from+i)
+			out[i].CreatedAt, out[i].SubID1 = at, z
+		}
+		return out
+	}
+	zones := func(n int, z string) []string { return slices.Repeat([]string{z}, n) }
+	y := batch(0, slices.Concat(zones(pacedChunk, "B"), zones(pacedChunk, "a"))...)
+	x := batch(10000, slices.Concat(zones(pacedChunk/2, "B"), zones(pacedChunk/2, "a"), zones(pacedChunk, "c"))...)
+
+	errs := make(chan error, 2)
+	go func() {
+		_, err := applyBatch(context.Background(), st, y, nil, 400*time.Millisecond)
+		errs <- err
+	}()
+	time.Sleep(150 * time.Millisecond) // Y's first piece is in and holds "B"
+	go func() {
+		_, err := applyBatch(context.Background(), st, x, nil, 10*time.Millisecond)
+		errs <- err
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("paced writer: %v", err)
+		}
+	}
+	got := map[string]int64{}
+	rows, err := st.DB.Raw(`SELECT sub_id_1, clicks FROM report_cube_sub_id_1_daily`).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var z string
+		var n int64
+		if err := rows.Scan(&z, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[z] = n
+	}
+	want := map[string]int64{"a": 150, "B": 150, "c": 100}
+	if !maps.Equal(got, want) {
+		t.Fatalf("sub_id_1 cube %v, want %v", got, want)
 	}
 }

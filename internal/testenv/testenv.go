@@ -64,6 +64,38 @@ func DatabaseURL(t testing.TB) string {
 	return withDBName(base, name)
 }
 
+// StoreCollated opens a fresh database for t whose default collation is the
+// ICU locale given (such as "en-US", which orders "a" before "B" where bytes
+// put "B" first), migrated from scratch: a template cannot be copied into
+// another collation. Postgres only; it skips t when the server has no ICU.
+func StoreCollated(t testing.TB, icuLocale string) *store.Store {
+	t.Helper()
+	base := os.Getenv("KITE_TEST_DATABASE_URL")
+	if !strings.HasPrefix(base, "postgres") {
+		t.Skip("a collated database needs Postgres (set KITE_TEST_DATABASE_URL)")
+	}
+	name := "kite_c_" + randomSuffix()
+	admin := openOrFail(t, base)
+	err := admin.DB.Exec(`CREATE DATABASE ` + name + ` TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' ` +
+		`LOCALE_PROVIDER icu ICU_LOCALE '` + strings.ReplaceAll(icuLocale, "'", "") + `'`).Error
+	_ = admin.Close()
+	if err != nil {
+		t.Skipf("this Postgres cannot make an ICU %q database: %v", icuLocale, err)
+	}
+	t.Cleanup(func() {
+		if a, err := store.Open(context.Background(), base, nil); err == nil {
+			a.DB.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+			_ = a.Close()
+		}
+	})
+	st := openOrFail(t, withDBName(base, name))
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.MigrateUp(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return st
+}
+
 // Store opens a fresh migrated database for t, closed when t ends.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
