@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -20,11 +19,13 @@ import (
 // clicks as seven multi-row INSERTs of up to 18,432 bind parameters, each
 // boxed and converted by database/sql; here the batch travels as one array
 // per column (72 binary arrays) in a single INSERT ... SELECT FROM unnest(),
-// the LP updates go in one pipelined round trip, and the rollup is one more
-// unnest upsert (so the report-cube triggers on click_stats_hourly fire
-// once per batch, not once per chunk). Same guarantees: one transaction,
-// ON CONFLICT DO NOTHING by (id, created_at), only RETURNING ids counted,
-// rows and rollup keys written in a fixed order.
+// and the rollup is one more unnest upsert (so the report-cube triggers on
+// click_stats_hourly fire once per batch, not once per chunk). LP events on
+// clicks stored before are one UPDATE ... FROM unnest() in a transaction of
+// their own (applyBatchPG says why). Same guarantees otherwise: ON CONFLICT
+// DO NOTHING by (id, created_at), only RETURNING ids counted, rows and
+// rollup keys written in a fixed order, raw rows and rollup committed
+// together.
 
 // pgClickTypes are the array types of clickColumns, in order. Ids travel as
 // text and are cast, since pgx encodes Go strings as text.
@@ -63,8 +64,12 @@ var pgRollupSQL = func() string {
 		") DO UPDATE SET " + rollupSetClause()
 }()
 
-const pgApplyLPSQL = `/* clicks.pgApplyLPs */ UPDATE clicks SET lp_clicked_at = $1, offer_id = $2
-	WHERE id = $3 AND created_at = $4 AND lp_clicked_at IS NULL`
+// pgApplyLPsSQL applies a batch's LP events in one statement: one run of
+// the sub_id_1 cube's update trigger, which upserts in key order.
+const pgApplyLPsSQL = `/* clicks.pgApplyLPs */ UPDATE clicks AS c SET lp_clicked_at = u.at, offer_id = u.offer
+	FROM unnest($1::text[]::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int8[]) AS u(id, created_at, at, offer)
+	WHERE c.id = u.id AND c.created_at = u.created_at AND c.lp_clicked_at IS NULL
+	RETURNING CAST(c.id AS TEXT)`
 
 // unnestArgs renders "$1::t1, $2::t2, ...".
 func unnestArgs(types []string) string {
@@ -75,24 +80,57 @@ func unnestArgs(types []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// applyBatchPG is applyBatch on Postgres, in one pgx transaction on a
-// connection borrowed from the store's pool. clicks come from dedupe.
+// applyBatchPG is applyBatch on Postgres, on a connection borrowed from the
+// store's pool: the clicks and their rollup in one pgx transaction, then the
+// LP events left over with theirs in a second one. clicks come from dedupe.
+//
+// Why two: each statement's sub_id_1 cube trigger keeps its cube rows locked
+// until the commit, so two writers (two nodes) must take those locks in one
+// order, (day, sub_id_1) ascending, or they can deadlock. The clicks'
+// pieces go in that order (byCubeKey), and so does one statement's trigger,
+// but LP events land on stored clicks of any key: after the pieces in the
+// same transaction, an LP event on a lower key took its lock out of order
+// (TestPacedWriterLPEventsInKeyOrder deadlocked). On their own they are one
+// statement, in order. An LP event whose click is inserted by this batch
+// goes in with the click instead (withLPs), so the rollup never counts the
+// click at one offer to move it to another a moment later. Nothing is lost
+// between the two transactions: the stream entries are acknowledged after
+// both, a retry inserts nothing twice, and an LP event applies only while
+// lp_clicked_at is NULL.
 func applyBatchPG(ctx context.Context, st *store.Store, clicks []*model.Click, lps []lpEvent, pause time.Duration) (int, error) {
+	first := firstLPs(lps)
 	inserted := 0
 	err := st.WithPgx(ctx, func(c *pgx.Conn) error {
-		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			n, err := pgApply(ctx, tx, clicks, lps, pause)
-			inserted = n
+		var newIDs map[string]bool
+		err := pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			var err error
+			newIDs, err = pgApplyClicks(ctx, tx, withLPs(clicks, first), pause)
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		inserted = len(newIDs)
+		var rest []*lpEvent
+		for _, lp := range first {
+			if !newIDs[lp.Click.ID] {
+				rest = append(rest, lp)
+			}
+		}
+		if len(rest) == 0 {
+			return nil
+		}
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error { return pgApplyLPs(ctx, tx, rest) })
 	})
 	return inserted, err
 }
 
-func pgApply(ctx context.Context, tx pgx.Tx, clicks []*model.Click, lps []lpEvent, pause time.Duration) (int, error) {
+// pgApplyClicks inserts the clicks, adds the new ones to the rollup and
+// returns their ids.
+func pgApplyClicks(ctx context.Context, tx pgx.Tx, clicks []*model.Click, pause time.Duration) (map[string]bool, error) {
 	newIDs, err := pgInsertPieces(ctx, tx, clicks, pause)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	roll := rollup{}
 	for _, c := range clicks {
@@ -100,10 +138,31 @@ func pgApply(ctx context.Context, tx pgx.Tx, clicks []*model.Click, lps []lpEven
 			roll.add(c, 1)
 		}
 	}
-	if err := pgApplyLPs(ctx, tx, lps, roll); err != nil {
-		return 0, err
+	return newIDs, pgUpsertRollup(ctx, tx, roll)
+}
+
+// withLPs returns the clicks with the LP event of first on each, as the
+// click's row would read after the event applied (a copy; the event only
+// applies while lp_clicked_at is NULL).
+func withLPs(clicks []*model.Click, first []*lpEvent) []*model.Click {
+	if len(first) == 0 {
+		return clicks
 	}
-	return len(newIDs), pgUpsertRollup(ctx, tx, roll)
+	byID := make(map[string]*lpEvent, len(first))
+	for _, lp := range first {
+		byID[lp.Click.ID] = lp
+	}
+	out := make([]*model.Click, len(clicks))
+	for i, c := range clicks {
+		out[i] = c
+		if lp := byID[c.ID]; lp != nil && c.LPClickedAt == nil {
+			cp := *c
+			at := lp.At.UTC()
+			cp.OfferID, cp.LPClickedAt = lpOffer(lp), &at
+			out[i] = &cp
+		}
+	}
+	return out
 }
 
 // pacedChunk is how many clicks a paced batch inserts per statement.
@@ -359,36 +418,59 @@ func (a *columnArrays) endRow() error {
 	return nil
 }
 
-// pgApplyLPs is applyLPs in one pipelined round trip. Events go in click id
-// order (stable: a repeated event stays behind the first, which wins).
-func pgApplyLPs(ctx context.Context, tx pgx.Tx, lps []lpEvent, roll rollup) error {
-	if len(lps) == 0 {
-		return nil
-	}
-	order := make([]*lpEvent, len(lps))
-	for i := range lps {
-		order[i] = &lps[i]
-	}
-	sort.SliceStable(order, func(i, j int) bool { return order[i].Click.ID < order[j].Click.ID })
-	b := &pgx.Batch{}
-	for _, lp := range order {
+// pgApplyLPs is applyLPs in one statement, and the rollup moves of the LP
+// events it applied in a second. order comes from firstLPs: one event per
+// click (an UPDATE ... FROM with two rows for one click would apply either),
+// in click id order.
+func pgApplyLPs(ctx context.Context, tx pgx.Tx, order []*lpEvent) error {
+	n := len(order)
+	ids, created, at, offers := make([]string, n), make([]time.Time, n), make([]time.Time, n), make([]int64, n)
+	byID := make(map[string]*lpEvent, n)
+	for i, lp := range order {
 		c := lp.Click
 		normalizeCreatedAt(&c)
-		b.Queue(pgApplyLPSQL, lp.At.UTC(), lpOffer(lp), c.ID, c.CreatedAt)
-	}
-	res := tx.SendBatch(ctx, b)
-	defer res.Close()
-	for _, lp := range order {
-		tag, err := res.Exec()
-		if err != nil {
-			return fmt.Errorf("apply LP click %s: %w", lp.Click.ID, err)
+		ids[i], created[i], at[i], offers[i] = c.ID, c.CreatedAt, lp.At.UTC(), lpOffer(lp)
+		key := c.ID
+		if id, ok := canonicalID(c.ID); ok {
+			key = id // as Postgres prints it in RETURNING
 		}
-		if tag.RowsAffected() == 0 {
-			continue // already applied (or the click is unknown): idempotent
-		}
-		moveLP(roll, lp)
+		byID[key] = lp
 	}
-	return res.Close()
+	rows, err := tx.Query(ctx, pgApplyLPsSQL, ids, created, at, offers)
+	if err != nil {
+		return fmt.Errorf("apply LP clicks: %w", err)
+	}
+	// Only the events returned were applied; the rest found lp_clicked_at
+	// set already (a retry, or an earlier event), or no click.
+	roll := rollup{}
+	for rows.Next() {
+		raw := rows.RawValues()
+		if len(raw) != 1 || byID[string(raw[0])] == nil {
+			rows.Close()
+			return fmt.Errorf("apply LP clicks: unexpected RETURNING row %q", raw)
+		}
+		moveLP(roll, byID[string(raw[0])])
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("apply LP clicks: %w", err)
+	}
+	return pgUpsertRollup(ctx, tx, roll)
+}
+
+// firstLPs returns each click's first LP event of lps, in click id order:
+// the first wins, as on the portable path.
+func firstLPs(lps []lpEvent) []*lpEvent {
+	seen := make(map[string]bool, len(lps))
+	order := make([]*lpEvent, 0, len(lps))
+	for i := range lps {
+		if id := lps[i].Click.ID; !seen[id] {
+			seen[id] = true
+			order = append(order, &lps[i])
+		}
+	}
+	slices.SortFunc(order, func(a, b *lpEvent) int { return strings.Compare(a.Click.ID, b.Click.ID) })
+	return order
 }
 
 // pgUpsertRollup adds the deltas to click_stats_hourly in one statement,

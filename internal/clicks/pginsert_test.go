@@ -350,3 +350,68 @@ func TestPacedWritersUnderAnotherCollation(t *testing.T) {
 		t.Fatalf("sub_id_1 cube %v, want %v", got, want)
 	}
 }
+
+// A writer's LP events update clicks already stored, and each update's
+// trigger locks that click's sub_id_1 cube row: an LP event must take its
+// lock in the same key order as the pieces. Writer Y inserts zone "a", then
+// after a pause zone "m". Writer X inserts zone "m" and lands LP events on
+// stored "a" clicks. Y starts first and holds "a". If X's LP updates came
+// after its pieces, X would hold "m" and wait for "a" while Y's second piece
+// waits for "m": a deadlock. In key order X updates "a" first (waiting for
+// Y, holding nothing), and both commit.
+func TestPacedWriterLPEventsInKeyOrder(t *testing.T) {
+	st, _ := env(t)
+	if !st.IsPostgres() {
+		t.Skip("paced pieces exist only on Postgres (set KITE_TEST_DATABASE_URL)")
+	}
+	at := time.Now().UTC().Truncate(time.Hour)
+	batch := func(from int, zones ...string) []model.Click {
+		out := make([]model.Click, len(zones))
+		for i, z := range zones {
+			out[i] = *newClick(t, from+i)
+			out[i].CreatedAt, out[i].SubID1 = at, z
+		}
+		return out
+	}
+	zones := func(n int, z string) []string { return slices.Repeat([]string{z}, n) }
+	stored := batch(0, zones(10, "a")...)
+	if _, err := applyBatch(context.Background(), st, stored, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	var lps []lpEvent
+	for _, c := range stored {
+		lps = append(lps, lpEvent{Click: c, At: at.Add(time.Minute), OfferID: c.OfferID})
+	}
+	y := batch(1000, slices.Concat(zones(pacedChunk, "a"), zones(pacedChunk, "m"))...)
+	x := batch(5000, zones(2*pacedChunk, "m")...)
+
+	errs := make(chan error, 2)
+	go func() {
+		_, err := applyBatch(context.Background(), st, y, nil, 400*time.Millisecond)
+		errs <- err
+	}()
+	time.Sleep(150 * time.Millisecond) // Y's first piece is in and holds "a"
+	go func() {
+		_, err := applyBatch(context.Background(), st, x, lps, 10*time.Millisecond)
+		errs <- err
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("paced writer: %v", err)
+		}
+	}
+	var lpClicks, cubeLP int64
+	if err := st.DB.Raw(`SELECT COUNT(*) FROM clicks WHERE lp_clicked_at IS NOT NULL`).Row().Scan(&lpClicks); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB.Raw(`SELECT COALESCE(SUM(lp_clicks), 0) FROM report_cube_sub_id_1_daily WHERE sub_id_1 = 'a'`).
+		Row().Scan(&cubeLP); err != nil {
+		t.Fatal(err)
+	}
+	if lpClicks != 10 || cubeLP != 10 {
+		t.Fatalf("%d clicks have an LP click, the cube counts %d; want 10 and 10", lpClicks, cubeLP)
+	}
+	if got, want := countSQL(t, st), int64(len(stored)+len(x)+len(y)); got != want {
+		t.Fatalf("%d clicks stored, want %d", got, want)
+	}
+}
