@@ -214,7 +214,9 @@ func (w *Writer) commit(ctx context.Context, msgs []redis.XMessage, pause time.D
 		if perr := w.st.Ping(ctx); perr != nil {
 			return err // SQL is down: keep the entries pending and retry
 		}
-		// SQL answers, so some entry itself is refused: go one by one.
+		// SQL answers, so some entry itself is refused (or the batch lost a
+		// deadlock): go one by one.
+		w.log.Warn("click batch failed, storing its entries one by one", "entries", len(msgs), "err", err)
 		n, err = w.commitOneByOne(ctx, msgs)
 		if err != nil {
 			return err

@@ -91,6 +91,7 @@ func startNode(t *testing.T, c nodeConfig) *kiteNode {
 		n.env = append(n.env, k+"="+v)
 	}
 	n.logPath = filepath.Join(artifactDir(t), c.name+".log")
+	_ = os.Remove(n.logPath) // a log holds the last run only (restarts within it append)
 	n.start()
 	return n
 }

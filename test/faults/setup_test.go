@@ -92,3 +92,27 @@ func waitServed(t *testing.T, n *kiteNode, alias string, within time.Duration) t
 	t.Fatalf("%s did not serve /%s within %s; log tail:\n%s", n.name, alias, within, n.logTail(20))
 	return 0
 }
+
+// setupLandingCampaign creates a campaign whose default stream sends
+// visitors to a landing page, and from its {offer} link to offerID; the
+// load reads the click id back from the landing's Location ("subid").
+func setupLandingCampaign(t *testing.T, n *kiteNode, alias string, offerID int64) int64 {
+	t.Helper()
+	var landing, camp, stream struct {
+		ID int64 `json:"id"`
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("admin API: %v\nnode log tail:\n%s", err, n.logTail(20))
+		}
+	}
+	must(adminCall(n, "POST", "/landing_pages", fmt.Sprintf(`{"name":"Faults landing %s","landing_type":"external",
+		"action_type":"http","action_payload":"http://landing.invalid/l?subid={subid}&next={offer}"}`, alias), &landing))
+	must(adminCall(n, "POST", "/campaigns", fmt.Sprintf(`{"name":"Faults %s","alias":%q,"type":"position",
+		"cost_type":"CPC","cost_value":0.01}`, alias, alias), &camp))
+	must(adminCall(n, "POST", "/streams", fmt.Sprintf(`{"campaign_id":%d,"type":"default","name":"via landing",
+		"schema":"landings","landings":[{"landing_id":%d,"share":100}],"offers":[{"offer_id":%d,"share":100}]}`,
+		camp.ID, landing.ID, offerID), &stream))
+	return camp.ID
+}
