@@ -304,33 +304,11 @@ func TestPacedWritersShareCubeRows(t *testing.T) {
 func TestPacedWritersUnderAnotherCollation(t *testing.T) {
 	st := testenv.StoreCollated(t, "en-US")
 	at := time.Now().UTC().Truncate(time.Hour)
-	batch := func(from int, zones ...string) []model.Click {
-		out := make([]model.Click, len(zones))
-		for i, z := range zones {
-			out[i] = *newClick(t, from+i)
-			out[i].CreatedAt, out[i].SubID1 = at, z
-		}
-		return out
-	}
-	zones := func(n int, z string) []string { return slices.Repeat([]string{z}, n) }
-	y := batch(0, slices.Concat(zones(pacedChunk, "B"), zones(pacedChunk, "a"))...)
-	x := batch(10000, slices.Concat(zones(pacedChunk/2, "B"), zones(pacedChunk/2, "a"), zones(pacedChunk, "c"))...)
+	batch := func(from int, zones ...string) []model.Click { return zonedClicks(t, at, from, zones) }
+	y := batch(0, slices.Concat(repeatZone(pacedChunk, "B"), repeatZone(pacedChunk, "a"))...)
+	x := batch(10000, slices.Concat(repeatZone(pacedChunk/2, "B"), repeatZone(pacedChunk/2, "a"), repeatZone(pacedChunk, "c"))...)
 
-	errs := make(chan error, 2)
-	go func() {
-		_, err := applyBatch(context.Background(), st, y, nil, 400*time.Millisecond)
-		errs <- err
-	}()
-	time.Sleep(150 * time.Millisecond) // Y's first piece is in and holds "B"
-	go func() {
-		_, err := applyBatch(context.Background(), st, x, nil, 10*time.Millisecond)
-		errs <- err
-	}()
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatalf("paced writer: %v", err)
-		}
-	}
+	yFirst(t, st, y, x, nil) // Y's first piece holds "B" when X starts
 	got := map[string]int64{}
 	rows, err := st.DB.Raw(`SELECT sub_id_1, clicks FROM report_cube_sub_id_1_daily`).Rows()
 	if err != nil {
@@ -365,16 +343,8 @@ func TestPacedWriterLPEventsInKeyOrder(t *testing.T) {
 		t.Skip("paced pieces exist only on Postgres (set KITE_TEST_DATABASE_URL)")
 	}
 	at := time.Now().UTC().Truncate(time.Hour)
-	batch := func(from int, zones ...string) []model.Click {
-		out := make([]model.Click, len(zones))
-		for i, z := range zones {
-			out[i] = *newClick(t, from+i)
-			out[i].CreatedAt, out[i].SubID1 = at, z
-		}
-		return out
-	}
-	zones := func(n int, z string) []string { return slices.Repeat([]string{z}, n) }
-	stored := batch(0, zones(10, "a")...)
+	batch := func(from int, zones ...string) []model.Click { return zonedClicks(t, at, from, zones) }
+	stored := batch(0, repeatZone(10, "a")...)
 	if _, err := applyBatch(context.Background(), st, stored, nil, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -382,24 +352,10 @@ func TestPacedWriterLPEventsInKeyOrder(t *testing.T) {
 	for _, c := range stored {
 		lps = append(lps, lpEvent{Click: c, At: at.Add(time.Minute), OfferID: c.OfferID})
 	}
-	y := batch(1000, slices.Concat(zones(pacedChunk, "a"), zones(pacedChunk, "m"))...)
-	x := batch(5000, zones(2*pacedChunk, "m")...)
+	y := batch(1000, slices.Concat(repeatZone(pacedChunk, "a"), repeatZone(pacedChunk, "m"))...)
+	x := batch(5000, repeatZone(2*pacedChunk, "m")...)
 
-	errs := make(chan error, 2)
-	go func() {
-		_, err := applyBatch(context.Background(), st, y, nil, 400*time.Millisecond)
-		errs <- err
-	}()
-	time.Sleep(150 * time.Millisecond) // Y's first piece is in and holds "a"
-	go func() {
-		_, err := applyBatch(context.Background(), st, x, lps, 10*time.Millisecond)
-		errs <- err
-	}()
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatalf("paced writer: %v", err)
-		}
-	}
+	yFirst(t, st, y, x, lps) // Y's first piece holds "a" when X starts
 	var lpClicks, cubeLP int64
 	if err := st.DB.Raw(`SELECT COUNT(*) FROM clicks WHERE lp_clicked_at IS NOT NULL`).Row().Scan(&lpClicks); err != nil {
 		t.Fatal(err)
@@ -413,5 +369,39 @@ func TestPacedWriterLPEventsInKeyOrder(t *testing.T) {
 	}
 	if got, want := countSQL(t, st), int64(len(stored)+len(x)+len(y)); got != want {
 		t.Fatalf("%d clicks stored, want %d", got, want)
+	}
+}
+
+// zonedClicks makes a click per zone, all created at at, numbered from from.
+func zonedClicks(t *testing.T, at time.Time, from int, zones []string) []model.Click {
+	out := make([]model.Click, len(zones))
+	for i, z := range zones {
+		out[i] = *newClick(t, from+i)
+		out[i].CreatedAt, out[i].SubID1 = at, z
+	}
+	return out
+}
+
+func repeatZone(n int, zone string) []string { return slices.Repeat([]string{zone}, n) }
+
+// yFirst runs two paced writers: y (long pauses, so its transaction holds
+// its first piece's locks a while), and 150 ms later x with the LP events
+// xLPs. Both must commit.
+func yFirst(t *testing.T, st *store.Store, y, x []model.Click, xLPs []lpEvent) {
+	t.Helper()
+	errs := make(chan error, 2)
+	go func() {
+		_, err := applyBatch(context.Background(), st, y, nil, 400*time.Millisecond)
+		errs <- err
+	}()
+	time.Sleep(150 * time.Millisecond)
+	go func() {
+		_, err := applyBatch(context.Background(), st, x, xLPs, 10*time.Millisecond)
+		errs <- err
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("paced writer: %v", err)
+		}
 	}
 }

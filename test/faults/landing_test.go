@@ -42,7 +42,8 @@ type landingVisit struct {
 // lpDelay is how long a visitor reads the landing before clicking through.
 const lpDelay = time.Second
 
-// lpZones is how many sub_id_1 values the landing visitors come with.
+// lpZones is how many sub_id_1 values the landing visitors come with: enough
+// that one writer batch holds some, not all.
 const lpZones = 1000
 
 func startLPs(nodes []*kiteNode, alias string, rate int) *lpLoad {
@@ -76,40 +77,37 @@ func startLPs(nodes []*kiteNode, alias string, rate int) *lpLoad {
 }
 
 func (l *lpLoad) visit(node int, i int64) {
-	l.visits.sent.Add(1)
-	start := time.Now()
-	// A few zones, as real traffic has: two writers then share cube rows.
-	resp, err := l.client.Get(l.nodes[node].url(fmt.Sprintf("/%s?sub_id_1=l%d", l.alias, i%lpZones)))
-	if err != nil {
-		l.visits.fail(err)
+	// Zones repeat (lpZones of them), as in real traffic: two writers then share cube rows.
+	code, loc := fetch(l.client, l.visits, l.nodes[node].url(fmt.Sprintf("/%s?sub_id_1=l%d", l.alias, i%lpZones)))
+	u, err := url.Parse(loc)
+	if code != http.StatusFound || err != nil || u.Query().Get("subid") == "" {
 		return
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	l.visits.answer(resp.StatusCode, time.Since(start))
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || err != nil || loc.Query().Get("subid") == "" {
-		return
-	}
-	l.due <- landingVisit{id: loc.Query().Get("subid"), at: time.Now(), node: (node + 1) % len(l.nodes)}
+	l.due <- landingVisit{id: u.Query().Get("subid"), at: time.Now(), node: (node + 1) % len(l.nodes)}
 }
 
 func (l *lpLoad) clickThrough(v landingVisit) {
-	l.lpHits.sent.Add(1)
-	start := time.Now()
-	resp, err := l.client.Get(l.nodes[v.node].url("/?_lp=1&_token=" + url.QueryEscape(v.id)))
-	if err != nil {
-		l.lpHits.fail(err)
-		return
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	l.lpHits.answer(resp.StatusCode, time.Since(start))
-	if resp.StatusCode == http.StatusFound {
+	if code, _ := fetch(l.client, l.lpHits, l.nodes[v.node].url("/?_lp=1&_token="+url.QueryEscape(v.id))); code == http.StatusFound {
 		l.mu.Lock()
 		l.landed = append(l.landed, v.id)
 		l.mu.Unlock()
 	}
+}
+
+// fetch GETs u without following redirects, counts the answer in s, and
+// returns its status (0 when no answer came) and Location.
+func fetch(c *http.Client, s *loadStats, u string) (int, string) {
+	s.sent.Add(1)
+	start := time.Now()
+	resp, err := c.Get(u)
+	if err != nil {
+		s.fail(err)
+		return 0, ""
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	s.answer(resp.StatusCode, time.Since(start))
+	return resp.StatusCode, resp.Header.Get("Location")
 }
 
 // stop ends the visits, waits for the click-throughs still due, and returns

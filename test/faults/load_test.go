@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -161,20 +160,11 @@ func startClicks(nodes []*kiteNode, alias string, rate int) *clickLoad {
 }
 
 func (l *clickLoad) hit(node *kiteNode, i int64) {
-	l.sent.Add(1)
-	start := time.Now()
-	resp, err := l.client.Get(node.url(fmt.Sprintf("/%s?sub_id_1=f%d&external_id=e%d", l.alias, i, i)))
-	if err != nil {
-		l.fail(err)
+	code, location := fetch(l.client, l.loadStats, node.url(fmt.Sprintf("/%s?sub_id_1=f%d&external_id=e%d", l.alias, i, i)))
+	if code != http.StatusFound {
 		return
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	l.answer(resp.StatusCode, time.Since(start))
-	if resp.StatusCode != http.StatusFound {
-		return
-	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
+	loc, err := url.Parse(location)
 	if id := loc.Query().Get("subid"); err == nil && id != "" {
 		l.idsMu.Lock()
 		l.ids = append(l.ids, id)
