@@ -11,6 +11,9 @@
 #   DB_URL    its database (postgres://... or sqlite:PATH) to count stored clicks; optional
 # The same can come from the environment (KITE_URL, KITE_PID, KITE_DATABASE_URL), plus:
 #   DURATION=20s RATE=5000 CONCURRENCY=64 BASELINE_LISTEN=127.0.0.1:18090
+#   SEGMENTS=3 (the flat-out comparison alternates baseline and Kite in this many
+#     pairs of DURATION/SEGMENTS each, and takes the median ratio of the pairs:
+#     a shared machine's speed drifts within a minute)
 #   KITE_BENCH=path/to/kite-bench (built if unset)  WAIT_SQL=120 (seconds for the writer)
 #   STRICT=1 (exit 1 when a target is missed; 0 = report only)
 #   METRICS_TOKEN (Kite's KITE_METRICS_TOKEN, to read its own latency histogram from /metrics)
@@ -26,6 +29,7 @@ CONCURRENCY=${CONCURRENCY:-64}
 BASELINE_LISTEN=${BASELINE_LISTEN:-127.0.0.1:18090}
 WAIT_SQL=${WAIT_SQL:-120}
 STRICT=${STRICT:-1}
+SEGMENTS=${SEGMENTS:-3}
 [ -n "$KITE_URL" ] || { sed -n '2,16p' "$0"; exit 2; }
 
 work=$(mktemp -d)
@@ -58,11 +62,11 @@ count_sql() {
 cpu_ticks() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" || echo ""; }
 TICKS=$(getconf CLK_TCK)
 
-load() { # load NAME URL RATE [PID]: CPU of PID per answered request goes to $work/NAME.cpu (µs)
+load() { # load NAME URL RATE [PID [DURATION]]: CPU of PID per answered request goes to $work/NAME.cpu (µs)
   echo "== $1"
   local t0 t1
   t0=$(cpu_ticks "${4:-}")
-  "$BENCH" clicks -url "$2" -rate "$3" -duration "$DURATION" -concurrency "$CONCURRENCY" | tee "$work/$1.out"
+  "$BENCH" clicks -url "$2" -rate "$3" -duration "${5:-$DURATION}" -concurrency "$CONCURRENCY" | tee "$work/$1.out"
   t1=$(cpu_ticks "${4:-}")
   if [ -n "$t0" ] && [ -n "$t1" ]; then
     awk -v d=$((t1 - t0)) -v hz="$TICKS" -v n="$(field requests "$work/$1.out")" \
@@ -113,26 +117,40 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-load baseline "http://$BASELINE_LISTEN$path_query" 0 "$baseline_pid"
+# Flat out, baseline and Kite take turns, so a drift of the machine's speed
+# hits both sides alike.
+segment=$DURATION
+[[ "$DURATION" =~ ^[0-9.]+s$ ]] && segment=$(awk -v d="${DURATION%s}" -v n="$SEGMENTS" 'BEGIN { printf "%gs", d / n }')
+for i in $(seq "$SEGMENTS"); do
+  load "baseline-$i" "http://$BASELINE_LISTEN$path_query" 0 "$baseline_pid" "$segment"
+  load "kite-flat-$i" "$KITE_URL" 0 "$KITE_PID" "$segment"
+done
 # The same fixed rate against the bare server: the latency floor of this
 # machine and load generator, so Kite's p99 reads against it.
 load baseline-rate "http://$BASELINE_LISTEN$path_query" "$RATE" "$baseline_pid"
 kill "$baseline_pid" 2>/dev/null || true
 wait "$baseline_pid" 2>/dev/null || true
 baseline_pid=""
-load kite-flat "$KITE_URL" 0 "$KITE_PID"
 track_hist >"$work/hist0"
 load kite-rate "$KITE_URL" "$RATE" "$KITE_PID"
 track_hist >"$work/hist1"
 
-base_rps=$(field rps "$work/baseline.out")
-kite_rps=$(field rps "$work/kite-flat.out")
-ratio=$(awk -v k="$kite_rps" -v b="$base_rps" 'BEGIN { if (b > 0) printf "%.2f", k / b; else print "0" }')
+# each NAME: the value of FIELD in $work/NAME-1.out .. NAME-$SEGMENTS.out, one a line.
+each() { local i; for i in $(seq "$SEGMENTS"); do field "$2" "$work/$1-$i.out"; done; }
+mean() { awk '{ s += $1; n++ } END { if (n > 0) printf "%.1f", s / n }'; }
+base_rps=$(each baseline rps | mean)
+kite_rps=$(each kite-flat rps | mean)
+pair_ratios=$(paste <(each kite-flat rps) <(each baseline rps) |
+  awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), ($2 > 0 ? $1 / $2 : 0) }')
+ratio=$(tr ' ' '\n' <<<"$pair_ratios" | sort -n | awk '{ r[NR] = $1 } END { print (NR % 2 ? r[(NR + 1) / 2] : r[NR / 2]) }')
 p50=$(field p50_ms "$work/kite-rate.out")
 p99=$(field p99_ms "$work/kite-rate.out")
 p99c=$(field p99_corrected_ms "$work/kite-rate.out")
 rate_rps=$(field rps "$work/kite-rate.out")
-redirects=$(( $(field redirects "$work/kite-flat.out") + $(field redirects "$work/kite-rate.out") ))
+redirects=$(( $(each kite-flat redirects | awk '{ s += $1 } END { print s + 0 }') + $(field redirects "$work/kite-rate.out") ))
+for side in baseline kite-flat; do # CPU per request over the segments
+  for i in $(seq "$SEGMENTS"); do cat "$work/$side-$i.cpu" 2>/dev/null && echo; done | grep . | mean >"$work/$side.cpu"
+done
 
 rss_mb=""
 if [ -n "$KITE_PID" ] && [ -r "/proc/$KITE_PID/status" ]; then
@@ -159,9 +177,9 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? 1 : 0 }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? 1 : 0 }'; }
 
 echo "== summary"
-printf 'baseline (bare net/http 302), flat out: %s/s\n' "$base_rps"
-printf 'kite tracking link, flat out:          %s/s\n' "$kite_rps"
-printf 'ratio kite/baseline:                   %s\n' "$ratio"
+printf 'baseline (bare net/http 302), flat out: %s/s (mean of %s runs of %s)\n' "$base_rps" "$SEGMENTS" "$segment"
+printf 'kite tracking link, flat out:          %s/s (the same, taking turns with the baseline)\n' "$kite_rps"
+printf 'ratio kite/baseline:                   %s (median of the pairs: %s)\n' "$ratio" "$pair_ratios"
 printf 'kite at %s/s (achieved %s/s):      p50 %sms  p99 %sms  (p99 from intended start %sms)\n' \
   "$RATE" "$rate_rps" "$p50" "$p99" "$p99c"
 printf 'baseline at %s/s (floor of this box):  p50 %sms  p99 %sms\n' "$RATE" \
