@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -52,18 +51,8 @@ func startLPs(nodes []*kiteNode, alias string, rate int) *lpLoad {
 		visits: newLoadStats(), lpHits: newLoadStats(), due: make(chan landingVisit, rate*4+16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
-	slots := make(chan struct{}, workers)
-	go pacer(ctx, rate, slots, &l.visits.missed)
-	var n atomic.Int64
+	paceWorkers(ctx, rate, workers, &l.visits.missed, &l.visitors, func(i int64) { l.visit(int(i)%len(l.nodes), i) })
 	for range workers {
-		l.visitors.Add(1)
-		go func() {
-			defer l.visitors.Done()
-			for range slots {
-				i := n.Add(1)
-				l.visit(int(i)%len(l.nodes), i)
-			}
-		}()
 		l.readers.Add(1)
 		go func() {
 			defer l.readers.Done()

@@ -55,6 +55,23 @@ func pacer(ctx context.Context, rate int, slots chan<- struct{}, missed *atomic.
 	}
 }
 
+// paceWorkers calls fn(i) for requests i = 1, 2, ... at rate per second on
+// workers goroutines (counted in wg) until ctx ends.
+func paceWorkers(ctx context.Context, rate, workers int, missed *atomic.Int64, wg *sync.WaitGroup, fn func(i int64)) {
+	slots := make(chan struct{}, workers)
+	go pacer(ctx, rate, slots, missed)
+	var n atomic.Int64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range slots {
+				fn(n.Add(1))
+			}
+		}()
+	}
+}
+
 // transportError sorts a failed request: refused means no process was
 // listening (nothing was in flight), anything else broke a request.
 func transportError(err error) string {
@@ -143,19 +160,7 @@ func startClicks(nodes []*kiteNode, alias string, rate int) *clickLoad {
 		client: noRedirectClient(10*time.Second, workers)}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
-	slots := make(chan struct{}, workers)
-	go pacer(ctx, rate, slots, &l.missed)
-	var n atomic.Int64
-	for range workers {
-		l.done.Add(1)
-		go func() {
-			defer l.done.Done()
-			for range slots {
-				i := n.Add(1)
-				l.hit(l.nodes[int(i)%len(l.nodes)], i)
-			}
-		}()
-	}
+	paceWorkers(ctx, rate, workers, &l.missed, &l.done, func(i int64) { l.hit(l.nodes[int(i)%len(l.nodes)], i) })
 	return l
 }
 
